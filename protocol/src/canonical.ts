@@ -1,0 +1,44 @@
+import { RecordNotCanonicalError } from './errors.ts'
+
+/**
+ * Serialises a JSON value in the JSON Canonicalization Scheme of RFC 8785.
+ *
+ * ECMAScript's own number and string serialisation is what RFC 8785 prescribes, so the work
+ * left is sorting object keys by UTF-16 code units and rejecting what JSON cannot carry.
+ */
+export function canonicalize (value: unknown): string {
+  return serialise(value, '')
+}
+
+/** Returns the UTF-8 bytes of the canonical form. */
+export function canonicalBytes (value: unknown): Uint8Array {
+  return new TextEncoder().encode(canonicalize(value))
+}
+
+function serialise (value: unknown, path: string): string {
+  if (value === null) return 'null'
+
+  switch (typeof value) {
+    case 'boolean':
+      return value ? 'true' : 'false'
+    case 'number':
+      if (!Number.isFinite(value)) throw new RecordNotCanonicalError(`value at \`${path || '/'}\` is not a finite number`, { field: path })
+      return JSON.stringify(value)
+    case 'string':
+      if (!value.isWellFormed()) throw new RecordNotCanonicalError(`string at \`${path || '/'}\` contains a lone surrogate`, { field: path })
+      return JSON.stringify(value)
+    case 'object':
+      break
+    default:
+      throw new RecordNotCanonicalError(`value at \`${path || '/'}\` has type ${typeof value}, which JSON cannot represent`, { field: path })
+  }
+
+  if (Array.isArray(value)) {
+    return '[' + value.map((item, i) => serialise(item, `${path}/${i}`)).join(',') + ']'
+  }
+
+  const entries = Object.keys(value as object).sort()
+    .filter(key => (value as Record<string, unknown>)[key] !== undefined)
+    .map(key => JSON.stringify(key) + ':' + serialise((value as Record<string, unknown>)[key], `${path}/${key}`))
+  return '{' + entries.join(',') + '}'
+}

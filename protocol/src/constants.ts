@@ -1,0 +1,32 @@
+/** IRI of the JSON-LD context every record names; nodes resolve it from the copy shipped in this package, never from the network. */
+export const CONTEXT_URL = 'urn:ceasefire:context:v1'
+
+/** Record types of protocol version 1, each with a JSON Schema in `protocol/schemas/`. */
+export const RECORD_TYPES = [
+  'Firearm',
+  'Ammunition',
+  'Seizure',
+  'Person',
+  'Organisation',
+  'Vehicle',
+  'CryptoWallet',
+  'WebListing',
+  'OnlineIdentity'
+] as const
+
+export type RecordType = typeof RECORD_TYPES[number]
+
+/** libp2p protocol id of the share message family, version 1.0.0. */
+export const SHARE_PROTOCOL = '/nfp/share/1.0.0'
+
+/**
+ * Largest frame a node sends or accepts, in bytes, before the length prefix. One record is
+ * bounded by its schema (a few tens of KiB at most), so 1 MiB leaves room for a batch.
+ */
+export const MAX_FRAME_BYTES = 1024 * 1024
+
+/** Signature algorithm of protocol version 1 (JWS `alg`). */
+export const SIGNATURE_ALG = 'EdDSA'
+
+/** JWS `typ` header value that marks a record signature. */
+export const SIGNATURE_TYP = 'nfp-record+jws'

@@ -1,0 +1,199 @@
+/**
+ * Every failure a node reports, one class per kind, each with a stable code.
+ *
+ * The same code travels in HTTP error bodies (`{ statusCode, code, error, message }`) and in
+ * libp2p error frames, and `docs/errors.md` lists them all; a test checks that table against
+ * this file in both directions. Codes are never reused for another meaning.
+ */
+
+export interface NfpErrorOptions {
+  cause?: unknown
+  /** The offending field, as a JSON pointer or dotted path, where one applies. */
+  field?: string
+}
+
+export class NfpError extends Error {
+  static readonly code: string = 'ERR_NFP'
+  static readonly statusCode: number = 500
+
+  readonly code: string
+  readonly statusCode: number
+  readonly field: string | undefined
+
+  constructor (message: string, options: NfpErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    const ctor = this.constructor as typeof NfpError
+    this.name = ctor.name
+    this.code = ctor.code
+    this.statusCode = ctor.statusCode
+    this.field = options.field
+  }
+}
+
+export class RecordInvalidError extends NfpError {
+  static override readonly code = 'ERR_RECORD_INVALID'
+  static override readonly statusCode = 400
+}
+
+export class RecordJsonLdInvalidError extends NfpError {
+  static override readonly code = 'ERR_RECORD_JSONLD_INVALID'
+  static override readonly statusCode = 400
+}
+
+export class RecordVersionMismatchError extends NfpError {
+  static override readonly code = 'ERR_RECORD_VERSION_MISMATCH'
+  static override readonly statusCode = 400
+}
+
+export class RecordNotFoundError extends NfpError {
+  static override readonly code = 'ERR_RECORD_NOT_FOUND'
+  static override readonly statusCode = 404
+}
+
+export class RecordNotOwnedError extends NfpError {
+  static override readonly code = 'ERR_RECORD_NOT_OWNED'
+  static override readonly statusCode = 403
+}
+
+export class RecordStaleError extends NfpError {
+  static override readonly code = 'ERR_RECORD_STALE'
+  static override readonly statusCode = 409
+}
+
+export class RecordNotCanonicalError extends NfpError {
+  static override readonly code = 'ERR_RECORD_NOT_CANONICAL'
+  static override readonly statusCode = 400
+}
+
+export class SignatureMissingError extends NfpError {
+  static override readonly code = 'ERR_SIG_MISSING'
+  static override readonly statusCode = 400
+}
+
+export class SignatureInvalidError extends NfpError {
+  static override readonly code = 'ERR_SIG_INVALID'
+  static override readonly statusCode = 400
+}
+
+export class SignatureUnknownKeyError extends NfpError {
+  static override readonly code = 'ERR_SIG_UNKNOWN_KEY'
+  static override readonly statusCode = 400
+}
+
+export class PeerUnknownError extends NfpError {
+  static override readonly code = 'ERR_PEER_UNKNOWN'
+  static override readonly statusCode = 404
+}
+
+export class PeerUnreachableError extends NfpError {
+  static override readonly code = 'ERR_PEER_UNREACHABLE'
+  static override readonly statusCode = 502
+}
+
+export class PeerTimeoutError extends NfpError {
+  static override readonly code = 'ERR_PEER_TIMEOUT'
+  static override readonly statusCode = 504
+}
+
+export class PeerRejectedError extends NfpError {
+  static override readonly code = 'ERR_PEER_REJECTED'
+  static override readonly statusCode = 502
+}
+
+export class PeerIdentityMismatchError extends NfpError {
+  static override readonly code = 'ERR_PEER_IDENTITY_MISMATCH'
+  static override readonly statusCode = 403
+}
+
+export class PolicyDeniedError extends NfpError {
+  static override readonly code = 'ERR_POLICY_DENIED'
+  static override readonly statusCode = 403
+}
+
+export class PolicyInvalidError extends NfpError {
+  static override readonly code = 'ERR_POLICY_INVALID'
+  static override readonly statusCode = 500
+}
+
+export class FrameTooLargeError extends NfpError {
+  static override readonly code = 'ERR_FRAME_TOO_LARGE'
+  static override readonly statusCode = 413
+}
+
+export class FrameMalformedError extends NfpError {
+  static override readonly code = 'ERR_FRAME_MALFORMED'
+  static override readonly statusCode = 400
+}
+
+export class MembershipInvalidError extends NfpError {
+  static override readonly code = 'ERR_MEMBERSHIP_INVALID'
+  static override readonly statusCode = 500
+}
+
+export class ConfigInvalidError extends NfpError {
+  static override readonly code = 'ERR_CONFIG_INVALID'
+  static override readonly statusCode = 500
+}
+
+export class AuthRequiredError extends NfpError {
+  static override readonly code = 'ERR_AUTH_REQUIRED'
+  static override readonly statusCode = 401
+}
+
+export class RequestInvalidError extends NfpError {
+  static override readonly code = 'ERR_HTTP_REQUEST_INVALID'
+  static override readonly statusCode = 400
+}
+
+export class StoreFailureError extends NfpError {
+  static override readonly code = 'ERR_STORE_FAILURE'
+  static override readonly statusCode = 500
+}
+
+export class ImportRowInvalidError extends NfpError {
+  static override readonly code = 'ERR_IMPORT_ROW_INVALID'
+  static override readonly statusCode = 400
+}
+
+export class InternalError extends NfpError {
+  static override readonly code = 'ERR_INTERNAL'
+  static override readonly statusCode = 500
+}
+
+/** Every error class, keyed by its code; the error table in docs/errors.md must match it. */
+export const errorClasses = {
+  ERR_RECORD_INVALID: RecordInvalidError,
+  ERR_RECORD_JSONLD_INVALID: RecordJsonLdInvalidError,
+  ERR_RECORD_VERSION_MISMATCH: RecordVersionMismatchError,
+  ERR_RECORD_NOT_FOUND: RecordNotFoundError,
+  ERR_RECORD_NOT_OWNED: RecordNotOwnedError,
+  ERR_RECORD_STALE: RecordStaleError,
+  ERR_RECORD_NOT_CANONICAL: RecordNotCanonicalError,
+  ERR_SIG_MISSING: SignatureMissingError,
+  ERR_SIG_INVALID: SignatureInvalidError,
+  ERR_SIG_UNKNOWN_KEY: SignatureUnknownKeyError,
+  ERR_PEER_UNKNOWN: PeerUnknownError,
+  ERR_PEER_UNREACHABLE: PeerUnreachableError,
+  ERR_PEER_TIMEOUT: PeerTimeoutError,
+  ERR_PEER_REJECTED: PeerRejectedError,
+  ERR_PEER_IDENTITY_MISMATCH: PeerIdentityMismatchError,
+  ERR_POLICY_DENIED: PolicyDeniedError,
+  ERR_POLICY_INVALID: PolicyInvalidError,
+  ERR_FRAME_TOO_LARGE: FrameTooLargeError,
+  ERR_FRAME_MALFORMED: FrameMalformedError,
+  ERR_MEMBERSHIP_INVALID: MembershipInvalidError,
+  ERR_CONFIG_INVALID: ConfigInvalidError,
+  ERR_AUTH_REQUIRED: AuthRequiredError,
+  ERR_HTTP_REQUEST_INVALID: RequestInvalidError,
+  ERR_STORE_FAILURE: StoreFailureError,
+  ERR_IMPORT_ROW_INVALID: ImportRowInvalidError,
+  ERR_INTERNAL: InternalError
+} as const
+
+export type NfpErrorCode = keyof typeof errorClasses
+
+/** Rebuilds a typed error from a code and message received over the wire; unknown codes become ERR_INTERNAL. */
+export function errorFromCode (code: string, message: string, field?: string): NfpError {
+  const cls = (errorClasses as Record<string, typeof NfpError>)[code] ?? InternalError
+  return new cls(message, field === undefined ? {} : { field })
+}

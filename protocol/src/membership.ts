@@ -1,0 +1,58 @@
+import { readFileSync } from 'node:fs'
+import type { JWK } from 'jose'
+import { MembershipInvalidError } from './errors.ts'
+import { keyIdOf } from './keys.ts'
+import { createAjv } from './lib/ajv.ts'
+
+/** One member of the federation: a jurisdiction's node and the keys that sign for it. */
+export interface Member {
+  jurisdiction: string
+  name: string
+  agency?: string
+  peerId: string
+  addresses: string[]
+  languages?: string[]
+  signingKeys: Array<{ kid: string, jwk: JWK }>
+}
+
+/** The federation membership file every node is configured with. */
+export interface Membership {
+  federation: string
+  version: number
+  issued?: string
+  members: Member[]
+}
+
+const validate = createAjv().compile(
+  JSON.parse(readFileSync(new URL('../schemas/membership.schema.json', import.meta.url), 'utf8')) as object
+)
+
+/**
+ * Checks a membership document: its schema, one member per jurisdiction and per peer id, and
+ * that every key id is the thumbprint of its key, so a key cannot be registered under a
+ * misleading id.
+ */
+export async function validateMembership (document: unknown, source = 'membership'): Promise<Membership> {
+  if (!validate(document)) {
+    const first = (validate.errors ?? [])[0]
+    const where = first?.instancePath === undefined || first.instancePath === '' ? '(document)' : first.instancePath
+    throw new MembershipInvalidError(`${source} is invalid at \`${where}\`: ${first?.message ?? 'invalid'}`)
+  }
+
+  const membership = document as Membership
+  const jurisdictions = new Set<string>()
+  const peers = new Set<string>()
+  for (const member of membership.members) {
+    if (jurisdictions.has(member.jurisdiction)) throw new MembershipInvalidError(`${source} lists jurisdiction \`${member.jurisdiction}\` twice`)
+    if (peers.has(member.peerId)) throw new MembershipInvalidError(`${source} lists peer id \`${member.peerId}\` twice`)
+    jurisdictions.add(member.jurisdiction)
+    peers.add(member.peerId)
+    for (const key of member.signingKeys) {
+      const expected = await keyIdOf(key.jwk)
+      if (key.kid !== expected) {
+        throw new MembershipInvalidError(`${source}: key id \`${key.kid}\` of ${member.jurisdiction} is not the RFC 7638 thumbprint of its key (expected \`${expected}\`)`)
+      }
+    }
+  }
+  return membership
+}

@@ -1,0 +1,44 @@
+import t from 'tap'
+import { MAX_FRAME_BYTES } from '../src/constants.ts'
+import { decodeShareRequest, decodeShareResponse, encodeFrame } from '../src/messages.ts'
+
+const request = {
+  type: 'share' as const,
+  messageId: '4d6f3c1e-8a0b-4f61-9a43-3f1f2f7c9d10',
+  sender: 'SE',
+  sentAt: '2026-12-04T10:00:00.000Z',
+  items: [{ signed: { record: { id: 'x' }, signature: { protected: 'a', signature: 'b' } } as any, hops: [] }]
+}
+
+t.test('round-trips a share request', async t => {
+  t.same(decodeShareRequest(encodeFrame(request)), request)
+})
+
+t.test('rejects a frame that is not JSON', async t => {
+  t.throws(() => decodeShareRequest(new TextEncoder().encode('{"type":')), { code: 'ERR_FRAME_MALFORMED' })
+  t.throws(() => decodeShareRequest(new Uint8Array([0xff, 0xfe])), { code: 'ERR_FRAME_MALFORMED' })
+})
+
+t.test('rejects unknown message fields', async t => {
+  const bytes = new TextEncoder().encode(JSON.stringify({ ...request, extra: 1 }))
+  t.throws(() => decodeShareRequest(bytes), { code: 'ERR_FRAME_MALFORMED' })
+})
+
+t.test('rejects a request without items', async t => {
+  const bytes = new TextEncoder().encode(JSON.stringify({ ...request, items: [] }))
+  t.throws(() => decodeShareRequest(bytes), { code: 'ERR_FRAME_MALFORMED', message: /\/items/ })
+})
+
+t.test('rejects frames over the maximum size', async t => {
+  t.throws(() => decodeShareRequest(new Uint8Array(MAX_FRAME_BYTES + 1)), { code: 'ERR_FRAME_TOO_LARGE' })
+  const huge = { ...request, items: [{ ...request.items[0]!, signed: { record: { pad: 'x'.repeat(MAX_FRAME_BYTES) }, signature: { protected: 'a', signature: 'b' } } as any }] }
+  t.throws(() => encodeFrame(huge), { code: 'ERR_FRAME_TOO_LARGE' })
+})
+
+t.test('decodes both response kinds', async t => {
+  const result = { type: 'share-result' as const, messageId: request.messageId, receiver: 'DE', results: [{ index: 0, id: 'x', status: 'rejected' as const, code: 'ERR_SIG_INVALID', message: 'no' }] }
+  t.same(decodeShareResponse(encodeFrame(result)), result)
+  const error = { type: 'error' as const, code: 'ERR_FRAME_MALFORMED', message: 'bad' }
+  t.same(decodeShareResponse(encodeFrame(error)), error)
+  t.throws(() => decodeShareResponse(new TextEncoder().encode('{"type":"error","code":"oops","message":"x"}')), { code: 'ERR_FRAME_MALFORMED' })
+})
