@@ -1,0 +1,63 @@
+import { readFileSync } from 'node:fs'
+import { dirname, isAbsolute, resolve } from 'node:path'
+import { Type } from 'typebox'
+import type { Static } from 'typebox'
+import { Value } from 'typebox/value'
+import { errors } from '@ceasefire/protocol'
+
+const ConfigSchema = Type.Object({
+  jurisdiction: Type.String({ pattern: '^[A-Z]{2}$', description: 'ISO 3166-1 alpha-2 code of the jurisdiction this node speaks for.' }),
+  agency: Type.String({ minLength: 1, maxLength: 200, description: 'Agency written into the provenance of records this node creates.' }),
+  dataDir: Type.String({ minLength: 1, description: 'Folder for keys and the database, relative to this file.' }),
+  federationFile: Type.String({ minLength: 1, description: 'Federation membership file, relative to this file.' }),
+  policiesDir: Type.String({ minLength: 1, description: 'Folder of policy modules, relative to this file.' }),
+  http: Type.Object({
+    host: Type.String({ minLength: 1 }),
+    port: Type.Integer({ minimum: 0, maximum: 65535 })
+  }, { additionalProperties: false }),
+  p2p: Type.Object({
+    listen: Type.Array(Type.String({ pattern: '^/' }), { minItems: 1 })
+  }, { additionalProperties: false }),
+  shareTimeoutMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 600000 })),
+  logLevel: Type.Optional(Type.Union([Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'), Type.Literal('debug'), Type.Literal('trace'), Type.Literal('silent')]))
+}, { additionalProperties: false })
+
+export type NodeConfigFile = Static<typeof ConfigSchema>
+
+/** Node configuration with every path made absolute. */
+export interface NodeConfig extends NodeConfigFile {
+  configPath: string
+  shareTimeoutMs: number
+}
+
+/** Reads and checks a node configuration file, resolving its paths against the file's folder. */
+export function loadConfig (path: string): NodeConfig {
+  const configPath = resolve(path)
+  let document: unknown
+  try {
+    document = JSON.parse(readFileSync(configPath, 'utf8'))
+  } catch (err) {
+    throw new errors.ConfigInvalidError(`cannot read node configuration \`${configPath}\`: ${(err as Error).message}`, { cause: err })
+  }
+  return checkConfig(document, configPath)
+}
+
+/** Checks a configuration object; paths in it are resolved against the folder of `configPath`. */
+export function checkConfig (document: unknown, configPath: string): NodeConfig {
+  if (!Value.Check(ConfigSchema, document)) {
+    const first = Value.Errors(ConfigSchema, document)[0]
+    const where = first === undefined || first.instancePath === '' ? '(file)' : first.instancePath
+    throw new errors.ConfigInvalidError(`node configuration \`${configPath}\` is invalid at \`${where}\`: ${first?.message ?? 'invalid'}`)
+  }
+
+  const base = dirname(configPath)
+  const at = (p: string): string => isAbsolute(p) ? p : resolve(base, p)
+  return {
+    ...document,
+    configPath,
+    dataDir: at(document.dataDir),
+    federationFile: at(document.federationFile),
+    policiesDir: at(document.policiesDir),
+    shareTimeoutMs: document.shareTimeoutMs ?? 10000
+  }
+}

@@ -1,0 +1,57 @@
+import { timingSafeEqual } from 'node:crypto'
+import Fastify from 'fastify'
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import { errors } from '@ceasefire/protocol'
+import type { Logger } from 'pino'
+import type { NodeService } from '../service.ts'
+import { installErrorHandler } from './errors.ts'
+import { auditRoutes } from './routes/audit.ts'
+import { healthRoutes } from './routes/health.ts'
+import { peerRoutes } from './routes/peers.ts'
+import { recordRoutes } from './routes/records.ts'
+
+const PUBLIC_PREFIXES = ['/health', '/docs']
+
+/**
+ * Builds the HTTP API: one plugin per resource, an OpenAPI document with a UI at `/docs`, and
+ * bearer-token authentication on everything except health and docs.
+ */
+export async function buildApp (service: NodeService, log: Logger): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: log as FastifyBaseLogger,
+    bodyLimit: 1024 * 1024,
+    // Route schemas must report unknown fields, not strip them. Records themselves are checked
+    // by the protocol package's validator, which never coerces; coercion here only turns query
+    // strings into the integers the route schemas ask for.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } }
+  }).withTypeProvider<TypeBoxTypeProvider>()
+
+  installErrorHandler(app)
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: `Ceasefire NFP node (${service.jurisdiction})`, version: '0.1.0', description: 'HTTP API of one National Focal Point node. Send `Authorization: Bearer <token>`; the token is in `<dataDir>/keys/api-token`.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }]
+    }
+  })
+  await app.register(swaggerUi, { routePrefix: '/docs' })
+
+  const expected = Buffer.from(`Bearer ${service.identity.apiToken}`)
+  app.addHook('onRequest', async (request) => {
+    if (PUBLIC_PREFIXES.some(p => request.url === p || request.url.startsWith(p + '/') || request.url.startsWith(p + '?'))) return
+    const given = Buffer.from(request.headers.authorization ?? '')
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+      throw new errors.AuthRequiredError('missing or wrong API token; send `Authorization: Bearer <token>` with the token from `<dataDir>/keys/api-token`')
+    }
+  })
+
+  await app.register(healthRoutes(service))
+  await app.register(recordRoutes(service))
+  await app.register(peerRoutes(service))
+  await app.register(auditRoutes(service))
+  return app as unknown as FastifyInstance
+}

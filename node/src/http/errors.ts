@@ -1,0 +1,42 @@
+import { NfpError, errors } from '@ceasefire/protocol'
+import type { FastifyError, FastifyInstance } from 'fastify'
+
+/**
+ * Sends every error as `{ statusCode, code, error, message }` with the same codes the libp2p
+ * protocol uses. Request validation failures from fastify become ERR_HTTP_REQUEST_INVALID.
+ */
+export function installErrorHandler (app: FastifyInstance): void {
+  app.setErrorHandler((err: FastifyError | NfpError, request, reply) => {
+    let error: NfpError
+    if (err instanceof NfpError) {
+      error = err
+    } else if ((err as FastifyError).validation !== undefined) {
+      error = new errors.RequestInvalidError(`request ${(err as FastifyError).validationContext ?? ''} is invalid: ${err.message}`.replace('  ', ' '))
+    } else if ((err as FastifyError).statusCode !== undefined && (err as FastifyError).statusCode! < 500) {
+      error = new errors.RequestInvalidError(err.message)
+      Object.assign(error, { statusCode: (err as FastifyError).statusCode })
+    } else {
+      request.log.error({ err }, 'unexpected error')
+      error = new errors.InternalError('internal error; see the node log for details')
+    }
+
+    if (error.statusCode >= 500) request.log.error({ code: error.code }, error.message)
+    else request.log.info({ code: error.code }, error.message)
+
+    const body: Record<string, unknown> = {
+      statusCode: error.statusCode,
+      code: error.code,
+      error: statusText(error.statusCode),
+      message: error.message
+    }
+    if (error.field !== undefined) body.field = error.field
+    const decision = (error as { decision?: unknown }).decision
+    if (decision !== undefined) body.decision = decision
+    void reply.code(error.statusCode).send(body)
+  })
+}
+
+function statusText (status: number): string {
+  const texts: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 413: 'Payload Too Large', 500: 'Internal Server Error', 502: 'Bad Gateway', 504: 'Gateway Timeout' }
+  return texts[status] ?? 'Error'
+}

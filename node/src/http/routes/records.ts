@@ -1,0 +1,107 @@
+import { Type } from 'typebox'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { RECORD_TYPES, errors } from '@ceasefire/protocol'
+import type { NodeService } from '../../service.ts'
+import { Decision, StoredRecord, errorResponses } from '../schemas.ts'
+import type { DecisionBody } from '../schemas.ts'
+
+const RecordId = Type.String({ pattern: '^urn:nfp:[a-z]{2}:[a-z]+:[A-Za-z0-9][A-Za-z0-9._-]{0,127}$' })
+
+/** Routes to ingest, read, list and share records. */
+export function recordRoutes (service: NodeService): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    app.post('/records', {
+      schema: {
+        summary: 'Ingest a record of this node\'s jurisdiction',
+        description: 'The body is a record without `versionHash`; `provenance` may be left out and is filled in. The node checks the record against its schema (unknown fields are rejected, not removed), signs and stores it. Posting the same content again returns `unchanged`.',
+        tags: ['records'],
+        body: Type.Object({}, { additionalProperties: true, description: 'A record draft; see protocol/schemas/*.schema.json.' }),
+        response: {
+          201: Type.Object({ status: Type.Union([Type.Literal('created'), Type.Literal('updated')]), id: Type.String(), versionHash: Type.String() }),
+          200: Type.Object({ status: Type.Literal('unchanged'), id: Type.String(), versionHash: Type.String() }),
+          ...errorResponses
+        }
+      }
+    }, async (request, reply) => {
+      const result = await service.ingest(request.body)
+      const record = result.stored.signed.record
+      return await reply.code(result.status === 'unchanged' ? 200 : 201).send({ status: result.status, id: record.id, versionHash: record.versionHash } as never)
+    })
+
+    app.get('/records/:id', {
+      schema: {
+        summary: 'Get one stored record with its signature and how it arrived',
+        tags: ['records'],
+        params: Type.Object({ id: RecordId }),
+        response: { 200: StoredRecord, ...errorResponses }
+      }
+    }, async (request) => await service.getRecord(request.params.id))
+
+    app.get('/records', {
+      schema: {
+        summary: 'List stored records, optionally filtered by type and originating jurisdiction',
+        tags: ['records'],
+        querystring: Type.Object({
+          type: Type.Optional(Type.Union(RECORD_TYPES.map(t => Type.Literal(t)))),
+          jurisdiction: Type.Optional(Type.String({ pattern: '^[A-Z]{2}$' })),
+          after: Type.Optional(Type.String({ description: 'Return records whose id sorts after this id (the `next` value of the previous page).' })),
+          limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 })
+        }, { additionalProperties: false }),
+        response: {
+          200: Type.Object({ items: Type.Array(StoredRecord), next: Type.Union([Type.String(), Type.Null()]) }),
+          ...errorResponses
+        }
+      }
+    }, async (request) => {
+      const { type, jurisdiction, after, limit } = request.query
+      const items = await service.store.listRecords({
+        limit,
+        ...(type === undefined ? {} : { type }),
+        ...(jurisdiction === undefined ? {} : { jurisdiction }),
+        ...(after === undefined ? {} : { after })
+      })
+      const next = items.length === limit ? items[items.length - 1]!.signed.record.id : null
+      return { items, next }
+    })
+
+    app.post('/records/:id/share', {
+      schema: {
+        summary: 'Share a record with a member of the federation',
+        description: 'The outbound policy of this node decides first. A denial returns 403 `ERR_POLICY_DENIED` with the decision and nothing is sent. A permit may remove fields from the copy that is sent; the decision names them.',
+        tags: ['records'],
+        params: Type.Object({ id: RecordId }),
+        body: Type.Object({ to: Type.String({ pattern: '^[A-Z]{2}$', description: 'Jurisdiction of the recipient.' }) }, { additionalProperties: false }),
+        response: {
+          200: Type.Object({
+            recordId: Type.String(),
+            recipient: Type.String(),
+            decision: Decision,
+            sentVersionHash: Type.Optional(Type.String()),
+            delivery: Type.Object({ status: Type.String(), messageId: Type.String() })
+          }),
+          ...errorResponses
+        }
+      }
+    }, async (request) => {
+      const outcome = await service.share(request.params.id, request.body.to)
+      // The policy engine returns read-only arrays; the response schema describes the same shape.
+      return { ...outcome, decision: outcome.decision as unknown as DecisionBody }
+    })
+
+    app.post('/records/:id/decision', {
+      schema: {
+        summary: 'Explain what the outbound policy would decide for a record and a recipient, without sending anything',
+        tags: ['records'],
+        params: Type.Object({ id: RecordId }),
+        body: Type.Object({ to: Type.String({ pattern: '^[A-Z]{2}$' }) }, { additionalProperties: false }),
+        response: { 200: Decision, ...errorResponses }
+      }
+    }, async (request) => {
+      const stored = await service.getRecord(request.params.id)
+      if (service.member(request.body.to) === undefined) {
+        throw new errors.PeerUnknownError(`\`${request.body.to}\` is not a member of the federation`)
+      }
+      return service.decide(stored.signed.record, request.body.to) as unknown as DecisionBody
+    })
+  }
+}

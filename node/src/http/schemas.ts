@@ -1,0 +1,62 @@
+import { Type } from 'typebox'
+import type { Static } from 'typebox'
+
+export const ErrorBody = Type.Object({
+  statusCode: Type.Integer(),
+  code: Type.String({ description: 'Stable error code, the same as on the libp2p protocol (see docs/errors.md).' }),
+  error: Type.String(),
+  message: Type.String(),
+  field: Type.Optional(Type.String()),
+  decision: Type.Optional(Type.Any())
+})
+
+export const Hop = Type.Object({ jurisdiction: Type.String(), at: Type.String() })
+
+export const SignedRecord = Type.Object({
+  record: Type.Any({ description: 'The JSON-LD record; see the record schemas in protocol/schemas.' }),
+  signature: Type.Object({ protected: Type.String(), signature: Type.String() })
+})
+
+export const StoredRecord = Type.Object({
+  signed: SignedRecord,
+  origin: Type.Union([Type.Literal('local'), Type.Literal('received')]),
+  receivedFrom: Type.Optional(Type.String()),
+  hops: Type.Array(Hop),
+  storedAt: Type.String()
+})
+
+export const DecisionReason = Type.Object({
+  ruleId: Type.String(),
+  title: Type.String(),
+  effect: Type.String(),
+  citation: Type.String(),
+  checked: Type.Boolean(),
+  refusalGround: Type.Optional(Type.String()),
+  fields: Type.Optional(Type.Array(Type.String())),
+  error: Type.Optional(Type.String())
+})
+
+export const Decision = Type.Object({
+  effect: Type.Union([Type.Literal('permit'), Type.Literal('deny')]),
+  removedFields: Type.Array(Type.String()),
+  reasons: Type.Array(DecisionReason),
+  errors: Type.Array(Type.Object({ ruleId: Type.String(), message: Type.String() })),
+  module: Type.Object({
+    jurisdiction: Type.String(),
+    version: Type.String(),
+    extends: Type.Array(Type.Object({ jurisdiction: Type.String(), version: Type.String() }))
+  })
+})
+
+export const errorResponses = {
+  400: ErrorBody,
+  401: ErrorBody,
+  403: ErrorBody,
+  404: ErrorBody,
+  409: ErrorBody,
+  500: ErrorBody,
+  502: ErrorBody,
+  504: ErrorBody
+}
+
+export type DecisionBody = Static<typeof Decision>

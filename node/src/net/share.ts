@@ -1,0 +1,80 @@
+import { lpStream } from '@libp2p/utils'
+import type { Connection, Stream } from '@libp2p/interface'
+import { multiaddr } from '@multiformats/multiaddr'
+import { peerIdFromString } from '@libp2p/peer-id'
+import {
+  MAX_FRAME_BYTES, SHARE_PROTOCOL, NfpError, decodeShareRequest, decodeShareResponse, encodeFrame, errors
+} from '@ceasefire/protocol'
+import type { ErrorFrame, ShareRequest, ShareResponse } from '@ceasefire/protocol'
+import type { Logger } from 'pino'
+import type { Network } from './network.ts'
+
+/** Handles one decoded share request from an authenticated peer and returns the response frame. */
+export type ShareHandler = (request: ShareRequest, remotePeerId: string) => Promise<ShareResponse>
+
+/** Registers the `/nfp/share/1.0.0` handler: one request frame in, one response frame out, per stream. */
+export async function handleShare (network: Network, handler: ShareHandler, log: Logger): Promise<void> {
+  await network.handle(SHARE_PROTOCOL, async (stream: Stream, connection: Connection) => {
+    const remote = connection.remotePeer.toString()
+    const lp = lpStream(stream, { maxDataLength: MAX_FRAME_BYTES })
+    let response: ShareResponse
+    try {
+      const frame = await lp.read()
+      const request = decodeShareRequest(frame.subarray())
+      response = await handler(request, remote)
+    } catch (err) {
+      response = toErrorFrame(err)
+      log.warn({ peer: remote, code: response.code }, 'share request refused')
+    }
+    try {
+      await lp.write(encodeFrame(response))
+      await stream.close()
+    } catch (err) {
+      log.warn({ peer: remote, err: (err as Error).message }, 'could not send share response')
+      stream.abort(err as Error)
+    }
+  }, { maxInboundStreams: 32 })
+}
+
+/**
+ * Sends one share request to a member and waits for its response frame.
+ *
+ * @throws PeerUnreachableError when no connection can be made or the peer closes it without
+ *   answering (which is also how a peer's connection gater refuses us), PeerTimeoutError
+ *   after `timeoutMs`, FrameMalformedError for a response we cannot read.
+ */
+export async function sendShare (
+  network: Network,
+  peer: { peerId: string, addresses: string[] },
+  request: ShareRequest,
+  timeoutMs: number
+): Promise<ShareResponse> {
+  const signal = AbortSignal.timeout(timeoutMs)
+  const peerId = peerIdFromString(peer.peerId)
+  try {
+    if (peer.addresses.length > 0) {
+      await network.peerStore.merge(peerId, { multiaddrs: peer.addresses.map(a => multiaddr(a)) })
+    }
+    const stream = await network.dialProtocol(peerId, SHARE_PROTOCOL, { signal })
+    const lp = lpStream(stream, { maxDataLength: MAX_FRAME_BYTES })
+    await lp.write(encodeFrame(request), { signal })
+    const frame = await lp.read({ signal })
+    await stream.close().catch(() => {})
+    return decodeShareResponse(frame.subarray())
+  } catch (err) {
+    if (err instanceof NfpError) throw err
+    if (signal.aborted) {
+      throw new errors.PeerTimeoutError(`peer \`${peer.peerId}\` did not answer within ${timeoutMs} ms`, { cause: err })
+    }
+    throw new errors.PeerUnreachableError(`cannot deliver to peer \`${peer.peerId}\`: ${(err as Error).message}; check that it is running and lists this node in its federation membership`, { cause: err })
+  }
+}
+
+function toErrorFrame (err: unknown): ErrorFrame {
+  if (err instanceof NfpError) return { type: 'error', code: err.code, message: err.message }
+  const name = (err as Error)?.name
+  if (name === 'InvalidDataLengthError' || name === 'InvalidDataLengthLengthError') {
+    return { type: 'error', code: errors.FrameTooLargeError.code, message: `frame exceeds the maximum of ${MAX_FRAME_BYTES} bytes` }
+  }
+  return { type: 'error', code: errors.FrameMalformedError.code, message: 'share request could not be read' }
+}

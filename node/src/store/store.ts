@@ -1,0 +1,270 @@
+import { createHash } from 'node:crypto'
+import { Level } from 'level'
+import { canonicalize, errors } from '@ceasefire/protocol'
+import type { Hop, SignedRecord } from '@ceasefire/protocol'
+
+/** A record as this node keeps it: the signed original plus how it got here. */
+export interface StoredRecord {
+  signed: SignedRecord
+  origin: 'local' | 'received'
+  receivedFrom?: string
+  /** Nodes the record passed through before reaching this one, originator first. */
+  hops: Hop[]
+  storedAt: string
+}
+
+/** What a caller writes to the audit log; the store adds sequence number, time and chain hashes. */
+export interface AuditDraft {
+  event: string
+  recordId?: string
+  recordType?: string
+  versionHash?: string
+  peer?: string
+  messageId?: string
+  decision?: 'permit' | 'deny'
+  rules?: string[]
+  removedFields?: string[]
+  code?: string
+  detail?: string
+}
+
+export interface AuditEntry extends AuditDraft {
+  seq: number
+  at: string
+  prevHash: string
+  hash: string
+}
+
+export interface OutboxEntry {
+  seq: number
+  messageId: string
+  recipient: string
+  recordId: string
+  versionHash: string
+  status: 'pending' | 'delivered' | 'rejected' | 'failed'
+  createdAt: string
+  updatedAt: string
+  code?: string
+  detail?: string
+}
+
+export interface InboxEntry {
+  seq: number
+  messageId: string
+  sender: string
+  receivedAt: string
+  results: Array<{ id?: string, status: string, code?: string }>
+}
+
+export interface RecordFilter {
+  type?: string
+  jurisdiction?: string
+  after?: string
+  limit: number
+}
+
+/** What one `commit` writes atomically. */
+export interface Commit {
+  record?: StoredRecord
+  outbox?: Omit<OutboxEntry, 'seq'> & { seq?: number }
+  inbox?: Omit<InboxEntry, 'seq'>
+  audit: AuditDraft[]
+}
+
+type Json = Record<string, unknown>
+
+const GENESIS_HASH = 'sha256:' + '0'.repeat(64)
+
+/**
+ * The node's LevelDB database, with sublevels for records, indexes, outbox, inbox and audit
+ * log. Every change goes through `commit`, one atomic batch at a time, so a record is never
+ * stored without its index and audit entries, and the audit hash chain follows commit order.
+ */
+export class NodeStore {
+  readonly #db: Level<string, Json>
+  readonly #records
+  readonly #index
+  readonly #outbox
+  readonly #inbox
+  readonly #audit
+  #auditSeq = 0
+  #auditHead = GENESIS_HASH
+  #outboxSeq = 0
+  #inboxSeq = 0
+  #queue: Promise<unknown> = Promise.resolve()
+
+  private constructor (db: Level<string, Json>) {
+    this.#db = db
+    this.#records = db.sublevel<string, Json>('records', { valueEncoding: 'json' })
+    this.#index = db.sublevel<string, string>('index', { valueEncoding: 'utf8' })
+    this.#outbox = db.sublevel<string, Json>('outbox', { valueEncoding: 'json' })
+    this.#inbox = db.sublevel<string, Json>('inbox', { valueEncoding: 'json' })
+    this.#audit = db.sublevel<string, Json>('audit', { valueEncoding: 'json' })
+  }
+
+  /** Opens (or creates) the database in `path` and reads the current heads of its logs. */
+  static async open (path: string): Promise<NodeStore> {
+    const db = new Level<string, Json>(path, { valueEncoding: 'json' })
+    try {
+      await db.open()
+    } catch (err) {
+      throw new errors.StoreFailureError(`cannot open database \`${path}\`: ${(err as Error).message}; is another node using this data folder?`, { cause: err })
+    }
+    const store = new NodeStore(db)
+    await store.#readHeads()
+    return store
+  }
+
+  async close (): Promise<void> {
+    await this.#queue.catch(() => {})
+    await this.#db.close()
+  }
+
+  async getRecord (id: string): Promise<StoredRecord | undefined> {
+    return await this.#records.get(id) as StoredRecord | undefined
+  }
+
+  /** Lists records in id order, through the type or jurisdiction index when one is given. */
+  async listRecords (filter: RecordFilter): Promise<StoredRecord[]> {
+    const out: StoredRecord[] = []
+    const prefix = filter.type !== undefined
+      ? `type!${filter.type}!`
+      : filter.jurisdiction !== undefined ? `jur!${filter.jurisdiction}!` : undefined
+
+    if (prefix === undefined) {
+      const range = filter.after === undefined ? {} : { gt: filter.after }
+      for await (const value of this.#records.values(range)) {
+        out.push(value as unknown as StoredRecord)
+        if (out.length >= filter.limit) break
+      }
+      return out
+    }
+
+    const gt = filter.after === undefined ? prefix : prefix + filter.after
+    for await (const key of this.#index.keys({ gt, lt: prefix + '\uffff' })) {
+      const stored = await this.getRecord(key.slice(prefix.length))
+      if (stored === undefined) continue
+      if (filter.jurisdiction !== undefined && stored.signed.record.provenance.jurisdiction !== filter.jurisdiction) continue
+      out.push(stored)
+      if (out.length >= filter.limit) break
+    }
+    return out
+  }
+
+  async countRecords (): Promise<number> {
+    let n = 0
+    for await (const _ of this.#records.keys()) n++
+    return n
+  }
+
+  /** Writes a record, an outbox or inbox entry and audit entries in one atomic batch. */
+  async commit (change: Commit): Promise<{ audit: AuditEntry[], outboxSeq?: number }> {
+    return await this.#serialise(async () => await this.#commit(change))
+  }
+
+  async listAudit (after: number, limit: number): Promise<AuditEntry[]> {
+    return await this.#audit.values({ gt: seqKey(after), limit }).all() as unknown as AuditEntry[]
+  }
+
+  /** Recomputes the audit hash chain; returns the first sequence number that does not verify, or undefined. */
+  async verifyAuditChain (): Promise<number | undefined> {
+    let prev = GENESIS_HASH
+    for await (const value of this.#audit.values()) {
+      const entry = value as unknown as AuditEntry
+      const { hash, ...rest } = entry
+      if (entry.prevHash !== prev || hashEntry(rest) !== hash) return entry.seq
+      prev = hash
+    }
+    return undefined
+  }
+
+  async listOutbox (after: number, limit: number): Promise<OutboxEntry[]> {
+    return await this.#outbox.values({ gt: seqKey(after), limit }).all() as unknown as OutboxEntry[]
+  }
+
+  async listInbox (after: number, limit: number): Promise<InboxEntry[]> {
+    return await this.#inbox.values({ gt: seqKey(after), limit }).all() as unknown as InboxEntry[]
+  }
+
+  async #commit (change: Commit): Promise<{ audit: AuditEntry[], outboxSeq?: number }> {
+    const ops: Array<{ type: 'put', sublevel: any, key: string, value: unknown }> = []
+    let outboxSeq: number | undefined
+
+    if (change.record !== undefined) {
+      const record = change.record.signed.record
+      const existing = await this.getRecord(record.id)
+      if (existing !== undefined && existing.signed.record.type !== record.type) {
+        throw new errors.RecordInvalidError(`record \`${record.id}\` is stored as ${existing.signed.record.type} and cannot change type to ${record.type}`, { field: 'type' })
+      }
+      ops.push({ type: 'put', sublevel: this.#records, key: record.id, value: change.record })
+      ops.push({ type: 'put', sublevel: this.#index, key: `type!${record.type}!${record.id}`, value: '' })
+      ops.push({ type: 'put', sublevel: this.#index, key: `jur!${record.provenance.jurisdiction}!${record.id}`, value: '' })
+    }
+
+    if (change.outbox !== undefined) {
+      outboxSeq = change.outbox.seq ?? this.#outboxSeq + 1
+      ops.push({ type: 'put', sublevel: this.#outbox, key: seqKey(outboxSeq), value: { ...change.outbox, seq: outboxSeq } })
+    }
+
+    let inboxSeq: number | undefined
+    if (change.inbox !== undefined) {
+      inboxSeq = this.#inboxSeq + 1
+      ops.push({ type: 'put', sublevel: this.#inbox, key: seqKey(inboxSeq), value: { ...change.inbox, seq: inboxSeq } })
+    }
+
+    let seq = this.#auditSeq
+    let head = this.#auditHead
+    const entries: AuditEntry[] = []
+    for (const draft of change.audit) {
+      seq++
+      const unhashed = { ...stripUndefined(draft), seq, at: new Date().toISOString(), prevHash: head }
+      const entry = { ...unhashed, hash: hashEntry(unhashed) } as AuditEntry
+      head = entry.hash
+      entries.push(entry)
+      ops.push({ type: 'put', sublevel: this.#audit, key: seqKey(seq), value: entry })
+    }
+
+    try {
+      await this.#db.batch(ops as any)
+    } catch (err) {
+      throw new errors.StoreFailureError(`database write failed: ${(err as Error).message}`, { cause: err })
+    }
+
+    // Heads move only after the batch is on disk, so a failed write leaves no gap in the chain.
+    this.#auditSeq = seq
+    this.#auditHead = head
+    if (outboxSeq !== undefined && outboxSeq > this.#outboxSeq) this.#outboxSeq = outboxSeq
+    if (inboxSeq !== undefined) this.#inboxSeq = inboxSeq
+    return outboxSeq === undefined ? { audit: entries } : { audit: entries, outboxSeq }
+  }
+
+  async #readHeads (): Promise<void> {
+    const [lastAudit] = await this.#audit.values({ reverse: true, limit: 1 }).all()
+    if (lastAudit !== undefined) {
+      this.#auditSeq = (lastAudit as unknown as AuditEntry).seq
+      this.#auditHead = (lastAudit as unknown as AuditEntry).hash
+    }
+    const [lastOutbox] = await this.#outbox.keys({ reverse: true, limit: 1 }).all()
+    if (lastOutbox !== undefined) this.#outboxSeq = Number(lastOutbox)
+    const [lastInbox] = await this.#inbox.keys({ reverse: true, limit: 1 }).all()
+    if (lastInbox !== undefined) this.#inboxSeq = Number(lastInbox)
+  }
+
+  async #serialise<T> (work: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(work, work)
+    this.#queue = run.catch(() => {})
+    return await run
+  }
+}
+
+function seqKey (seq: number): string {
+  return String(seq).padStart(16, '0')
+}
+
+function hashEntry (entry: object): string {
+  return 'sha256:' + createHash('sha256').update(canonicalize(entry)).digest('hex')
+}
+
+function stripUndefined<T extends object> (value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T
+}

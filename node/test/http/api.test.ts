@@ -1,0 +1,143 @@
+import t from 'tap'
+import { firearmDraft, personDraft, startCluster } from '../helpers/cluster.ts'
+
+const cluster = await startCluster(['DE', 'SE'])
+t.teardown(async () => { await cluster.close() })
+
+const se = cluster.node('SE')
+const auth = { authorization: `Bearer ${se.service.identity.apiToken}` }
+const call = async (method: 'GET' | 'POST', url: string, payload?: unknown, headers: Record<string, string> = auth): Promise<{ status: number, body: any }> => {
+  const response = await se.app.inject({ method, url, headers, ...(payload === undefined ? {} : { payload: payload as object }) })
+  return { status: response.statusCode, body: response.json() }
+}
+
+t.test('health needs no token', async t => {
+  const { status, body } = await call('GET', '/health', undefined, {})
+  t.equal(status, 200)
+  t.equal(body.jurisdiction, 'SE')
+  t.same(body.members, ['DE', 'SE'])
+})
+
+t.test('requests without a token are refused', async t => {
+  const { status, body } = await call('GET', '/records', undefined, {})
+  t.equal(status, 401)
+  t.equal(body.code, 'ERR_AUTH_REQUIRED')
+  const wrong = await call('GET', '/records', undefined, { authorization: 'Bearer nope' })
+  t.equal(wrong.status, 401)
+})
+
+t.test('ingest creates, then reports unchanged', async t => {
+  const first = await call('POST', '/records', firearmDraft('SE', 'api-1'))
+  t.equal(first.status, 201)
+  t.equal(first.body.status, 'created')
+  t.match(first.body.versionHash, /^sha256:[0-9a-f]{64}$/)
+  const again = await call('POST', '/records', firearmDraft('SE', 'api-1'))
+  t.equal(again.status, 200)
+  t.equal(again.body.status, 'unchanged')
+  t.equal(again.body.versionHash, first.body.versionHash)
+  const changed = await call('POST', '/records', firearmDraft('SE', 'api-1', { model: '19' }))
+  t.equal(changed.body.status, 'updated')
+})
+
+t.test('unknown field is rejected, not stripped', async t => {
+  const { status, body } = await call('POST', '/records', firearmDraft('SE', 'api-unknown', { barrelColour: 'black' }))
+  t.equal(status, 400)
+  t.equal(body.code, 'ERR_RECORD_INVALID')
+  t.equal(body.field, 'barrelColour')
+  const lookup = await call('GET', '/records/urn:nfp:se:firearm:api-unknown')
+  t.equal(lookup.status, 404, 'nothing was stored')
+  t.equal(lookup.body.code, 'ERR_RECORD_NOT_FOUND')
+})
+
+t.test('invalid value names its field', async t => {
+  const { status, body } = await call('POST', '/records', firearmDraft('SE', 'api-bad', { handlingCode: 'H7' }))
+  t.equal(status, 400)
+  t.equal(body.field, 'handlingCode')
+})
+
+t.test('foreign record cannot be ingested', async t => {
+  const { status, body } = await call('POST', '/records', firearmDraft('DE', 'api-foreign'))
+  t.equal(status, 403)
+  t.equal(body.code, 'ERR_RECORD_NOT_OWNED')
+})
+
+t.test('get returns record and signature', async t => {
+  const { status, body } = await call('GET', '/records/urn:nfp:se:firearm:api-1')
+  t.equal(status, 200)
+  t.equal(body.origin, 'local')
+  t.equal(body.signed.record.provenance.jurisdiction, 'SE')
+  t.equal(body.signed.record.provenance.agency, 'SE test agency')
+  t.type(body.signed.signature.protected, 'string')
+})
+
+t.test('list filters by type', async t => {
+  await call('POST', '/records', personDraft('SE', 'api-person', 'suspect'))
+  const firearms = await call('GET', '/records?type=Firearm')
+  t.ok(firearms.body.items.length >= 1)
+  t.ok(firearms.body.items.every((i: any) => i.signed.record.type === 'Firearm'))
+  const persons = await call('GET', '/records?type=Person&limit=1')
+  t.equal(persons.body.items.length, 1)
+  const bad = await call('GET', '/records?limit=0')
+  t.equal(bad.status, 400)
+  t.equal(bad.body.code, 'ERR_HTTP_REQUEST_INVALID')
+  const unknownType = await call('GET', '/records?type=Tank')
+  t.equal(unknownType.status, 400)
+})
+
+t.test('share returns the decision', async t => {
+  const { status, body } = await call('POST', '/records/urn:nfp:se:firearm:api-1/share', { to: 'DE' })
+  t.equal(status, 200)
+  t.equal(body.decision.effect, 'permit')
+  t.equal(body.delivery.status, 'stored')
+  t.ok(body.decision.reasons.every((r: any) => typeof r.citation === 'string' && r.citation.length > 0))
+})
+
+t.test('denied share is 403 with reasons', async t => {
+  await call('POST', '/records', personDraft('SE', 'api-informant', 'informant'))
+  const { status, body } = await call('POST', '/records/urn:nfp:se:person:api-informant/share', { to: 'DE' })
+  t.equal(status, 403)
+  t.equal(body.code, 'ERR_POLICY_DENIED')
+  t.equal(body.decision.effect, 'deny')
+  t.ok(body.decision.reasons.length > 0)
+})
+
+t.test('decision endpoint sends nothing', async t => {
+  const { status, body } = await call('POST', '/records/urn:nfp:se:person:api-person/decision', { to: 'DE' })
+  t.equal(status, 200)
+  t.equal(body.effect, 'permit')
+  const atDe = await cluster.node('DE').service.store.getRecord('urn:nfp:se:person:api-person')
+  t.equal(atDe, undefined)
+})
+
+t.test('share body rejects extra fields', async t => {
+  const { status, body } = await call('POST', '/records/urn:nfp:se:firearm:api-1/share', { to: 'DE', cc: 'NL' })
+  t.equal(status, 400)
+  t.equal(body.code, 'ERR_HTTP_REQUEST_INVALID')
+})
+
+t.test('peers show connection state', async t => {
+  const { body } = await call('GET', '/peers')
+  const de = body.find((p: any) => p.jurisdiction === 'DE')
+  t.equal(de.connection, 'connected')
+  t.equal(body.find((p: any) => p.jurisdiction === 'SE').connection, 'self')
+})
+
+t.test('audit log is chained and readable', async t => {
+  const { status, body } = await call('GET', '/audit?limit=1000')
+  t.equal(status, 200)
+  t.equal(body.chainValid, true)
+  const events = body.entries.map((e: any) => e.event)
+  t.ok(events.includes('record.created'))
+  t.ok(events.includes('policy.decision'))
+  t.ok(events.includes('share.sent'))
+  t.notOk(JSON.stringify(body).includes('ABC123'), 'audit entries hold no record contents')
+  const page = await call('GET', `/audit?after=${body.entries[0].seq}&limit=1`)
+  t.equal(page.body.entries[0].seq, body.entries[0].seq + 1)
+})
+
+t.test('OpenAPI document lists the routes', async t => {
+  const response = await se.app.inject({ method: 'GET', url: '/docs/json' })
+  t.equal(response.statusCode, 200)
+  const paths = Object.keys(response.json().paths)
+  for (const p of ['/health', '/records', '/records/{id}', '/records/{id}/share', '/peers', '/audit']) t.ok(paths.includes(p), p)
+})
