@@ -1,0 +1,36 @@
+import { errorFromCode } from '@ceasefire/protocol'
+import type { NfpError } from '@ceasefire/protocol'
+
+/** A small client of one node's HTTP API, used by the CLI and the demo. */
+export class ApiClient {
+  readonly baseUrl: string
+  readonly #token: string
+
+  constructor (baseUrl: string, token: string) {
+    this.baseUrl = baseUrl.replace(/\/$/, '')
+    this.#token = token
+  }
+
+  /** Sends a request and returns the parsed JSON body; a non-2xx answer throws the typed error its code names. */
+  async request<T = unknown> (method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+    const init: RequestInit = {
+      method,
+      headers: { authorization: `Bearer ${this.#token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) })
+    }
+    let response: Response
+    try {
+      response = await fetch(this.baseUrl + path, init)
+    } catch (err) {
+      throw errorFromCode('ERR_PEER_UNREACHABLE', `cannot reach the node API at ${this.baseUrl}: ${(err as Error).message}`)
+    }
+    const text = await response.text()
+    const parsed = text === '' ? undefined : JSON.parse(text) as Record<string, unknown>
+    if (!response.ok) {
+      const error: NfpError = errorFromCode(String(parsed?.code ?? 'ERR_INTERNAL'), String(parsed?.message ?? response.statusText), typeof parsed?.field === 'string' ? parsed.field : undefined)
+      if (parsed?.decision !== undefined) Object.assign(error, { decision: parsed.decision })
+      throw error
+    }
+    return parsed as T
+  }
+}

@@ -1,0 +1,106 @@
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import { join, relative, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { Member } from '@ceasefire/protocol'
+import { createIdentity } from '../identity.ts'
+import type { Command } from './args.ts'
+import { UsageError, integerOption, requireString } from './args.ts'
+
+/** The repository's policy modules, the default for new nodes. */
+export const DEFAULT_POLICIES_DIR = fileURLToPath(new URL('../../../policies', import.meta.url))
+
+export interface InitOptions {
+  dir: string
+  jurisdiction: string
+  agency: string
+  name?: string
+  httpPort: number
+  p2pPort: number
+  federationFile?: string
+  policiesDir?: string
+  force?: boolean
+}
+
+/**
+ * Creates a node folder: `node.json`, keys in `data/keys` (mode 0600) and `member.json`, the
+ * entry the federation file needs for this node. Existing keys are kept.
+ */
+export async function initNode (options: InitOptions): Promise<{ configPath: string, member: Member }> {
+  const dir = resolve(options.dir)
+  mkdirSync(dir, { recursive: true })
+  const configPath = join(dir, 'node.json')
+  if (existsSync(configPath) && options.force !== true) {
+    throw new UsageError(`\`${configPath}\` already exists; pass --force to overwrite the configuration (keys are always kept)`)
+  }
+
+  const identity = await createIdentity(join(dir, 'data'))
+  const config = {
+    jurisdiction: options.jurisdiction,
+    agency: options.agency,
+    dataDir: './data',
+    federationFile: relative(dir, resolve(dir, options.federationFile ?? '../federation.json')) || '.',
+    policiesDir: relative(dir, resolve(options.policiesDir ?? DEFAULT_POLICIES_DIR)),
+    http: { host: '127.0.0.1', port: options.httpPort },
+    p2p: { listen: [`/ip4/127.0.0.1/tcp/${options.p2pPort}`] }
+  }
+  writeFileSync(configPath, JSON.stringify(config, null, 2) + '\n')
+
+  const member: Member = {
+    jurisdiction: options.jurisdiction,
+    name: options.name ?? `${options.jurisdiction} National Focal Point`,
+    agency: options.agency,
+    peerId: identity.peerId,
+    addresses: options.p2pPort === 0 ? [] : [`/ip4/127.0.0.1/tcp/${options.p2pPort}/p2p/${identity.peerId}`],
+    languages: ['en'],
+    signingKeys: [{ kid: identity.signing.kid, jwk: { kty: 'OKP', crv: 'Ed25519', x: identity.signing.publicJwk.x as string } }]
+  }
+  writeFileSync(join(dir, 'member.json'), JSON.stringify(member, null, 2) + '\n')
+  return { configPath, member }
+}
+
+export const initCommand: Command = {
+  name: 'init',
+  summary: 'create a node folder with its keys and configuration',
+  usage: 'nfp init --jurisdiction SE --agency "Polisen NOA" --dir ./se [options]',
+  options: {
+    jurisdiction: { type: 'string' },
+    agency: { type: 'string' },
+    name: { type: 'string' },
+    dir: { type: 'string' },
+    'http-port': { type: 'string' },
+    'p2p-port': { type: 'string' },
+    federation: { type: 'string' },
+    policies: { type: 'string' },
+    force: { type: 'boolean' }
+  },
+  help: {
+    jurisdiction: 'ISO 3166-1 alpha-2 code of the jurisdiction, e.g. SE (required).',
+    agency: 'Agency written into the provenance of records (required).',
+    name: 'Display name of the node in the federation file.',
+    dir: 'Folder to create the node in (required).',
+    'http-port': 'TCP port of the HTTP API on 127.0.0.1 (default 7100).',
+    'p2p-port': 'TCP port of the libp2p listener on 127.0.0.1 (default 7200).',
+    federation: 'Path of the federation membership file, relative to --dir (default ../federation.json).',
+    policies: 'Folder of policy modules (default: the policies/ folder of this repository).',
+    force: 'Overwrite an existing node.json; keys are kept.'
+  },
+  run: async (values) => {
+    const jurisdiction = requireString(values, 'jurisdiction')
+    if (!/^[A-Z]{2}$/.test(jurisdiction)) throw new UsageError(`--jurisdiction must be an ISO 3166-1 alpha-2 code in upper case, got \`${jurisdiction}\``)
+    const { configPath, member } = await initNode({
+      dir: requireString(values, 'dir'),
+      jurisdiction,
+      agency: requireString(values, 'agency'),
+      httpPort: integerOption(values, 'http-port', 7100, 0, 65535),
+      p2pPort: integerOption(values, 'p2p-port', 7200, 0, 65535),
+      force: values.force === true,
+      ...(typeof values.name === 'string' ? { name: values.name } : {}),
+      ...(typeof values.federation === 'string' ? { federationFile: values.federation } : {}),
+      ...(typeof values.policies === 'string' ? { policiesDir: values.policies } : {})
+    })
+    console.log(`Created ${configPath}`)
+    console.log('Add this entry to the "members" of the federation file (also written to member.json):')
+    console.log(JSON.stringify(member, null, 2))
+    return 0
+  }
+}

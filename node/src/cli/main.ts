@@ -1,0 +1,57 @@
+import { NfpError } from '@ceasefire/protocol'
+import type { Command } from './args.ts'
+import { UsageError, formatHelp, parseCommandArgs } from './args.ts'
+import { demoCommand } from './demo.ts'
+import { importCommand } from './import.ts'
+import { initCommand } from './init.ts'
+import { startCommand } from './start.ts'
+
+const commands: Command[] = [initCommand, startCommand, importCommand, demoCommand]
+
+function usage (): string {
+  return [
+    'nfp: Ceasefire National Focal Point node',
+    '',
+    'Usage: nfp <command> [options]',
+    '',
+    'Commands:',
+    ...commands.map(c => `  ${c.name.padEnd(8)} ${c.summary}`),
+    '',
+    'Run `nfp <command> --help` for the options of a command.'
+  ].join('\n')
+}
+
+async function main (argv: string[]): Promise<number> {
+  const [name, ...rest] = argv
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    console.log(usage())
+    return name === undefined ? 2 : 0
+  }
+  const command = commands.find(c => c.name === name)
+  if (command === undefined) {
+    console.error(`unknown command \`${name}\`\n\n${usage()}`)
+    return 2
+  }
+
+  try {
+    const values = parseCommandArgs(command, rest)
+    if (values === 'help') {
+      console.log(formatHelp(command))
+      return 0
+    }
+    return await command.run(values)
+  } catch (err) {
+    if (err instanceof UsageError) {
+      console.error(`nfp ${command.name}: ${err.message}`)
+      return 2
+    }
+    if (err instanceof NfpError) {
+      console.error(`nfp ${command.name}: ${err.code}: ${err.message}`)
+      return 1
+    }
+    console.error(`nfp ${command.name}: ${(err as Error).stack ?? String(err)}`)
+    return 1
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2))

@@ -1,0 +1,142 @@
+import { spawn } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { errors } from '@ceasefire/protocol'
+import type { Membership } from '@ceasefire/protocol'
+import { ApiClient } from '../cli/client.ts'
+import { initNode } from '../cli/init.ts'
+import { readApiToken } from '../identity.ts'
+
+/** One jurisdiction of the local demo federation. */
+export interface DemoMemberSpec {
+  jurisdiction: string
+  name: string
+  agency: string
+  languages: string[]
+}
+
+export const DEMO_MEMBERS: DemoMemberSpec[] = [
+  { jurisdiction: 'DE', name: 'Germany NFP', agency: 'Bundeskriminalamt (BKA)', languages: ['de', 'en'] },
+  { jurisdiction: 'NL', name: 'Netherlands NFP', agency: 'Politie, Landelijke Eenheid', languages: ['nl', 'en'] },
+  { jurisdiction: 'SE', name: 'Sweden NFP', agency: 'Polismyndigheten, Nationella operativa avdelningen (NOA)', languages: ['sv', 'en'] }
+]
+
+export interface DemoNode {
+  jurisdiction: string
+  dir: string
+  api: ApiClient
+  process: ChildProcess
+  logPath: string
+}
+
+export interface Federation {
+  nodes: Map<string, DemoNode>
+  stop: () => Promise<void>
+}
+
+const MAIN = fileURLToPath(new URL('../cli/main.ts', import.meta.url))
+
+/**
+ * Starts a federation of separate node processes on 127.0.0.1, each with its own folder,
+ * keys and ports, and waits until every node answers its health check.
+ */
+export async function startFederation (dir: string, options: { fresh: boolean, members?: DemoMemberSpec[] }): Promise<Federation> {
+  const root = resolve(dir)
+  const specs = options.members ?? DEMO_MEMBERS
+  if (options.fresh) rmSync(root, { recursive: true, force: true })
+  mkdirSync(root, { recursive: true })
+
+  // Ports are chosen anew each run; keys and data in the node folders are kept between runs.
+  const ports = await freePorts(specs.length * 2)
+  const members = []
+  const configs = new Map<string, { configPath: string, httpPort: number }>()
+  for (const [i, spec] of specs.entries()) {
+    const httpPort = ports[i * 2] as number
+    const p2pPort = ports[i * 2 + 1] as number
+    const { configPath, member } = await initNode({
+      dir: join(root, spec.jurisdiction.toLowerCase()),
+      jurisdiction: spec.jurisdiction,
+      agency: spec.agency,
+      name: spec.name,
+      httpPort,
+      p2pPort,
+      federationFile: '../federation.json',
+      force: true
+    })
+    members.push({ ...member, languages: spec.languages })
+    configs.set(spec.jurisdiction, { configPath, httpPort })
+  }
+  const membership: Membership = { federation: 'Ceasefire local demo federation', version: 1, issued: new Date().toISOString(), members }
+  writeFileSync(join(root, 'federation.json'), JSON.stringify(membership, null, 2) + '\n')
+
+  const nodes = new Map<string, DemoNode>()
+  const stop = async (): Promise<void> => { await stopAll(Array.from(nodes.values())) }
+  try {
+    for (const spec of specs) {
+      const { configPath, httpPort } = configs.get(spec.jurisdiction)!
+      const nodeDir = join(root, spec.jurisdiction.toLowerCase())
+      const logPath = join(nodeDir, 'node.log')
+      const log = openSync(logPath, 'a')
+      const child = spawn(process.execPath, [MAIN, 'start', '--config', configPath], { stdio: ['ignore', log, log] })
+      closeSync(log)
+      const api = new ApiClient(`http://127.0.0.1:${httpPort}`, readApiToken(join(nodeDir, 'data')))
+      nodes.set(spec.jurisdiction, { jurisdiction: spec.jurisdiction, dir: nodeDir, api, process: child, logPath })
+    }
+    for (const node of nodes.values()) await waitHealthy(node, 30000)
+  } catch (err) {
+    await stop()
+    throw err
+  }
+  return { nodes, stop }
+}
+
+async function waitHealthy (node: DemoNode, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    if (node.process.exitCode !== null) {
+      throw new errors.InternalError(`node ${node.jurisdiction} exited with status ${node.process.exitCode} while starting; its log ${node.logPath} ends with:\n${tail(node.logPath)}`)
+    }
+    try {
+      const response = await fetch(node.api.baseUrl + '/health')
+      if (response.ok) return
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise(resolve => setTimeout(resolve, 100))
+  }
+  throw new errors.PeerTimeoutError(`node ${node.jurisdiction} did not answer its health check within ${timeoutMs} ms; see ${node.logPath}`)
+}
+
+async function stopAll (nodes: DemoNode[]): Promise<void> {
+  await Promise.all(nodes.map(async node => {
+    if (node.process.exitCode !== null || node.process.signalCode !== null) return
+    const exited = new Promise<void>(resolve => node.process.once('exit', () => { resolve() }))
+    node.process.kill('SIGTERM')
+    const timer = setTimeout(() => node.process.kill('SIGKILL'), 5000)
+    await exited
+    clearTimeout(timer)
+  }))
+}
+
+function tail (path: string): string {
+  try {
+    return readFileSync(path, 'utf8').split('\n').slice(-15).join('\n')
+  } catch {
+    return '(no log)'
+  }
+}
+
+/** Asks the operating system for free TCP ports on 127.0.0.1. Another process could take one before the node binds it; the node then fails to start with a clear error. */
+export async function freePorts (count: number): Promise<number[]> {
+  const servers = await Promise.all(Array.from({ length: count }, async () => await new Promise<import('node:net').Server>((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => { resolve(server) })
+  })))
+  const ports = servers.map(s => (s.address() as import('node:net').AddressInfo).port)
+  await Promise.all(servers.map(async s => { await new Promise(resolve => s.close(resolve)) }))
+  return ports
+}

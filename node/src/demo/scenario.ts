@@ -1,0 +1,206 @@
+import { readFileSync } from 'node:fs'
+import { NfpError } from '@ceasefire/protocol'
+import { planAgoraImport } from '../import/agora.ts'
+import type { DemoNode } from './federation.ts'
+import { syntheticPerson } from './synthetic.ts'
+
+/** Where the demo's real data lives in the repository. */
+export const AGORA_CSV = new URL('../../../data/agora-weapons-2014/agora_weapons_listings_2014Q1.csv', import.meta.url)
+
+export interface ScenarioReport {
+  steps: number
+  failures: string[]
+}
+
+interface Reason { ruleId: string, citation: string, title: string, refusalGround?: string, fields?: string[] }
+interface Decision { effect: 'permit' | 'deny', removedFields: string[], reasons: Reason[] }
+interface StoredView { signed: { record: Record<string, any> }, origin: string, hops: Array<{ jurisdiction: string }> }
+
+/**
+ * The demo scenario: import the real listings at the nodes they ship from, share them, and
+ * show one permit, one redaction, one denial per rule family and one relay, each explained by
+ * the rule and its legal citation. Every step states what it expects; a step that does not
+ * get it is counted as a failure.
+ */
+export async function runScenario (nodes: Map<string, DemoNode>, print: (line: string) => void): Promise<ScenarioReport> {
+  const failures: string[] = []
+  let steps = 0
+  const node = (j: string): DemoNode => nodes.get(j) as DemoNode
+  const expect = (ok: boolean, what: string): void => {
+    steps++
+    if (ok) return
+    failures.push(what)
+    print(`    !! FAILED: ${what}`)
+  }
+
+  // 1. Import.
+  print('')
+  print('== 1. Import 143 real Agora weapons listings (2014) at the node of the country they ship from')
+  const csv = readFileSync(AGORA_CSV, 'utf8')
+  const plan = planAgoraImport(csv, { jurisdictions: Array.from(nodes.keys()), defaultJurisdiction: 'NL', now: new Date() })
+  for (const error of plan.errors) print(`    line ${error.line}: ${error.code}: ${error.message}`)
+  expect(plan.errors.length === 0, `the shipped CSV imports without bad rows (got ${plan.errors.length})`)
+  const imported = new Map<string, Array<Record<string, any>>>()
+  for (const row of plan.rows) {
+    const list = imported.get(row.jurisdiction) ?? []
+    list.push(...row.drafts)
+    imported.set(row.jurisdiction, list)
+  }
+  for (const [jurisdiction, drafts] of imported) {
+    let created = 0
+    for (const draft of drafts) {
+      const result = await node(jurisdiction).api.request<{ status: string }>('POST', '/records', draft)
+      if (result.status !== 'unchanged') created++
+    }
+    const rows = plan.rows.filter(r => r.jurisdiction === jurisdiction)
+    const freeText = rows.filter(r => r.shipFromRaw !== undefined && !isCountryOf(r.shipFromRaw, jurisdiction)).length
+    print(`    ${jurisdiction}: ${rows.length} listings -> ${drafts.length} records (${created} new)${freeText > 0 ? `, ${freeText} with a free-text or non-member origin kept as shipFromRaw` : ''}`)
+  }
+
+  // 2. Share listings from their home node.
+  print('')
+  print('== 2. Each node shares two firearm or ammunition listings, their sellers and the offered items with the others')
+  for (const [from, drafts] of imported) {
+    const listings = drafts.filter(isOfferListing).slice(0, 2)
+    for (const listing of listings) {
+      const ids = [listing.id, listing.seller, ...listing.offers].filter((x): x is string => typeof x === 'string')
+      for (const to of nodes.keys()) {
+        if (to === from) continue
+        for (const id of ids) {
+          const outcome = await share(node(from), id, to)
+          if (id === listing.id) print(`    ${from} -> ${to}  "${String(listing.title)}": ${describe(outcome)}`)
+          expect(outcome.effect === 'permit' && outcome.delivered, `${from} shares ${id} with ${to}`)
+        }
+      }
+    }
+  }
+  const sample = imported.get('SE')?.find(isOfferListing)
+  if (sample !== undefined) {
+    const copy = await get(node('DE'), sample.id)
+    print(`    DE now holds ${sample.id}: origin ${copy?.origin}, signed by ${copy?.signed.record.provenance.jurisdiction}, verified on receipt`)
+    expect(copy?.origin === 'received' && copy.signed.record.provenance.jurisdiction === 'SE', 'DE holds the SE listing as a received, SE-signed record')
+  }
+
+  // 3. Persons: permit, redaction, denial.
+  print('')
+  print('== 3. SE shares synthetic persons linked to a seller: suspect, witness and informant')
+  const reviewBy = new Date(Date.now() + 365 * 86400000).toISOString().slice(0, 10)
+  const seller = sample?.seller as string | undefined
+  const persons = [
+    syntheticPerson({ jurisdiction: 'SE', localId: 'demo-suspect-1', subjectCategory: 'suspect', seed: 11, reviewBy, ...(seller === undefined ? {} : { linkedRecords: [seller] }) }),
+    syntheticPerson({ jurisdiction: 'SE', localId: 'demo-witness-1', subjectCategory: 'witness', seed: 12, reviewBy }),
+    syntheticPerson({ jurisdiction: 'SE', localId: 'demo-informant-1', subjectCategory: 'informant', seed: 13, reviewBy })
+  ]
+  for (const person of persons) await node('SE').api.request('POST', '/records', person)
+
+  const suspect = await share(node('SE'), persons[0]!.id, 'DE')
+  print(`    SE -> DE  suspect ${persons[0]!.id}: ${describe(suspect)}`)
+  expect(suspect.effect === 'permit' && suspect.removedFields.length === 0, 'the suspect record is shared in full')
+
+  const witness = await share(node('SE'), persons[1]!.id, 'DE')
+  print(`    SE -> DE  witness ${persons[1]!.id}: ${describe(witness)}`)
+  const witnessAtDe = await get(node('DE'), persons[1]!.id)
+  const leaked = witness.removedFields.filter(f => witnessAtDe?.signed.record[f] !== undefined)
+  print(`    DE copy of the witness lacks ${witness.removedFields.join(', ') || '(nothing)'}; it lists redactedFields ${JSON.stringify(witnessAtDe?.signed.record.redactedFields ?? [])}`)
+  expect(witness.effect === 'permit' && witness.removedFields.length > 0, 'the witness record is shared with fields removed')
+  expect(witnessAtDe !== undefined && leaked.length === 0, `no removed field reaches DE (leaked: ${leaked.join(', ') || 'none'})`)
+
+  const informant = await share(node('SE'), persons[2]!.id, 'DE')
+  print(`    SE -> DE  informant ${persons[2]!.id}: ${describe(informant)}`)
+  expect(informant.effect === 'deny' && !informant.delivered, 'the informant record is denied')
+  expect(await get(node('DE'), persons[2]!.id) === undefined, 'DE does not hold the informant record')
+
+  // 4. Handling code H3.
+  print('')
+  print('== 4. NL holds a seizure report marked H3 (free-text restrictions) and tries to share it with SE')
+  const h3 = {
+    '@context': 'urn:ceasefire:context:v1',
+    id: 'urn:nfp:nl:seizure:demo-h3-1',
+    type: 'Seizure',
+    handlingCode: 'H3',
+    handlingConditions: 'Not to be used in court before the controlled delivery ends.',
+    grading: { sourceReliability: 'A', informationAccuracy: 1 },
+    legalBasis: 'Directive (EU) 2023/977 Art. 7 (information provided on own initiative)',
+    reviewBy,
+    date: '2014-03-02',
+    country: 'NL',
+    place: 'Port of Rotterdam (demo)',
+    description: 'Demo seizure of a parcel with pistol parts; invented for the demo.'
+  }
+  await node('NL').api.request('POST', '/records', h3)
+  const h3Outcome = await share(node('NL'), h3.id, 'SE')
+  print(`    NL -> SE  ${h3.id}: ${describe(h3Outcome)}`)
+  expect(h3Outcome.effect === 'deny', 'the H3 record is denied until its restrictions are structured')
+
+  // 5. Relay with and without the originator's consent.
+  print('')
+  print('== 5. DE passes an SE listing on to NL: first without, then with SE\'s consent')
+  if (sample !== undefined) {
+    const refused = await share(node('DE'), sample.id, 'NL')
+    print(`    DE -> NL  ${sample.id} (originator SE, no consent): ${describe(refused)}`)
+    expect(refused.effect === 'deny', 'DE may not pass on an SE record without SE\'s consent')
+
+    const withConsent = { ...sample, onwardSharingConsent: ['NL'] }
+    await node('SE').api.request('POST', '/records', withConsent)
+    const resent = await share(node('SE'), sample.id, 'DE')
+    expect(resent.delivered, 'SE sends the new version with consent to DE')
+    const relayed = await share(node('DE'), sample.id, 'NL')
+    print(`    SE adds onwardSharingConsent ["NL"], re-signs and sends the new version to DE; DE -> NL: ${describe(relayed)}`)
+    const atNl = await get(node('NL'), sample.id)
+    print(`    NL holds it with path ${atNl?.hops.map(h => h.jurisdiction).join(' > ')} > NL and SE's signature verified`)
+    expect(relayed.delivered && atNl?.signed.record.provenance.jurisdiction === 'SE', 'NL receives the relayed record with the originator\'s signature')
+  }
+
+  // 6. Audit.
+  print('')
+  print('== 6. Audit logs')
+  for (const [jurisdiction, n] of nodes) {
+    const { entries, chainValid } = await n.api.request<{ entries: Array<{ event: string }>, chainValid: boolean }>('GET', '/audit?limit=1000')
+    const counts = new Map<string, number>()
+    for (const e of entries) counts.set(e.event, (counts.get(e.event) ?? 0) + 1)
+    print(`    ${jurisdiction}: ${entries.length} entries, hash chain ${chainValid ? 'intact' : 'BROKEN'} (${Array.from(counts, ([k, v]) => `${k} ${v}`).join(', ')})`)
+    expect(chainValid, `${jurisdiction} audit chain verifies`)
+  }
+
+  return { steps, failures }
+}
+
+interface ShareView { effect: 'permit' | 'deny', delivered: boolean, removedFields: string[], reasons: Reason[], error?: string }
+
+async function share (from: DemoNode, id: string, to: string): Promise<ShareView> {
+  try {
+    const result = await from.api.request<{ decision: Decision }>('POST', `/records/${encodeURIComponent(id)}/share`, { to })
+    return { effect: 'permit', delivered: true, removedFields: result.decision.removedFields, reasons: result.decision.reasons }
+  } catch (err) {
+    const decision = (err as { decision?: Decision }).decision
+    if (decision !== undefined) return { effect: decision.effect, delivered: false, removedFields: [], reasons: decision.reasons }
+    return { effect: 'deny', delivered: false, removedFields: [], reasons: [], error: err instanceof NfpError ? `${err.code}: ${err.message}` : String(err) }
+  }
+}
+
+async function get (n: DemoNode, id: string): Promise<StoredView | undefined> {
+  try {
+    return await n.api.request<StoredView>('GET', `/records/${encodeURIComponent(id)}`)
+  } catch (err) {
+    if (err instanceof NfpError && err.code === 'ERR_RECORD_NOT_FOUND') return undefined
+    throw err
+  }
+}
+
+function describe (outcome: ShareView): string {
+  if (outcome.error !== undefined) return `FAILED to deliver (${outcome.error})`
+  const deciding = outcome.reasons.filter(r => outcome.effect === 'deny' ? r.ruleId !== undefined : true)
+  const rules = deciding.map(r => `${r.ruleId} [${r.citation}]${r.refusalGround === undefined ? '' : ` ground ${r.refusalGround}`}`).join('; ')
+  if (outcome.effect === 'deny') return `DENIED, nothing sent - ${rules}`
+  if (outcome.removedFields.length > 0) return `SHARED with ${outcome.removedFields.join(', ')} removed - ${rules}`
+  return `shared - ${rules}`
+}
+
+function isOfferListing (draft: Record<string, any>): boolean {
+  return draft.type === 'WebListing' && (draft.listingClass === 'firearm' || draft.listingClass === 'ammunition') && Array.isArray(draft.offers)
+}
+
+function isCountryOf (raw: string, jurisdiction: string): boolean {
+  const names: Record<string, string> = { DE: 'germany', NL: 'netherlands', SE: 'sweden' }
+  return raw.toLowerCase().includes(names[jurisdiction] ?? '\u0000')
+}

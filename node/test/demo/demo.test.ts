@@ -1,0 +1,42 @@
+import t from 'tap'
+import { spawn } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url))
+
+async function runDemo (dir: string, extra: string[] = []): Promise<{ code: number | null, output: string }> {
+  return await new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [MAIN, 'demo', '--dir', dir, '--exit', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] })
+    let output = ''
+    child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString() })
+    child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString() })
+    child.once('error', reject)
+    child.once('exit', code => { resolve({ code, output }) })
+  })
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'nfp-demo-'))
+t.teardown(() => { rmSync(dir, { recursive: true, force: true }) })
+
+t.test('demo runs to completion', async t => {
+  const { code, output } = await runDemo(dir, ['--fresh'])
+  t.equal(code, 0, output)
+  t.match(output, /Scenario complete: all \d+ checks passed/)
+  t.match(output, /SE: 18 listings/, 'Swedish listings land at SE')
+  t.match(output, /DE: 6 listings/, 'German listings land at DE')
+  t.match(output, /NL: 119 listings/, 'free-text and non-member origins land at the default node NL')
+  t.match(output, /witness .*SHARED with .*dateOfBirth.* removed - .*EU-PD-01/, 'a redaction is explained by its rule')
+  t.match(output, /informant .*DENIED, nothing sent - EU-PD-02 \[Directive \(EU\) 2023\/977 Art\. 6\(1\)\(f\)\(ii\)/, 'a denial is explained by its legal citation')
+  t.match(output, /NO_ORIGINATOR_CONSENT/)
+  t.match(output, /path SE > DE > NL/)
+})
+
+t.test('demo runs again on kept data', async t => {
+  const { code, output } = await runDemo(dir)
+  t.equal(code, 0, output)
+  t.match(output, /DE: 6 listings -> 13 records \(0 new\)/, 'a second import changes nothing the scenario did not change')
+  t.match(output, /Scenario complete: all \d+ checks passed/)
+})
