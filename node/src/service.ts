@@ -100,7 +100,7 @@ export class NodeService {
     delete input.versionHash
 
     const given = input.provenance as Record<string, unknown> | undefined
-    if (given !== undefined && given.jurisdiction !== this.jurisdiction) {
+    if (given?.jurisdiction !== undefined && given.jurisdiction !== this.jurisdiction) {
       throw new errors.RecordNotOwnedError(`this node ingests records of ${this.jurisdiction} only; \`provenance.jurisdiction\` is ${JSON.stringify(given.jurisdiction)}. Records of other jurisdictions arrive signed from their originating node.`, { field: 'provenance.jurisdiction' })
     }
     const id = input.id
