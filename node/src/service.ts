@@ -82,7 +82,7 @@ export class NodeService {
     return this.#membership.members.find(m => m.jurisdiction === jurisdiction)
   }
 
-  /** Returns true when the peer id belongs to a member other than this node (the connection gater asks this). */
+  /** Returns true when the peer id belongs to a member other than this node; the connection gater calls it. */
   isMemberPeer (peerId: string): boolean {
     return this.#membership.members.some(m => m.peerId === peerId && m.peerId !== this.identity.peerId)
   }
@@ -203,7 +203,7 @@ export class NodeService {
 
     if (response.type === 'error') {
       await this.#settle(outboxSeq, outboxBase, 'rejected', response.code, response.message, { event: 'share.rejected', recordId, peer: recipient, messageId: request.messageId, code: response.code, detail: response.message })
-      throw new errors.PeerRejectedError(`${recipient} refused the share message: ${response.code}: ${response.message}`)
+      throw new errors.PeerRejectedError(`${recipient} rejected the share message: ${response.code}: ${response.message}`)
     }
     const result = response.results.find(r => r.index === 0)
     if (result === undefined || result.status === 'rejected') {

@@ -11,7 +11,7 @@ export class ApiClient {
     this.#token = token
   }
 
-  /** Sends a request and returns the parsed JSON body; a non-2xx answer throws the typed error its code names. */
+  /** Sends a request and returns the parsed JSON body; a non-2xx response throws the typed error its code names. */
   async request<T = unknown> (method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
     const init: RequestInit = {
       method,

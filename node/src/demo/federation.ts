@@ -41,7 +41,7 @@ const MAIN = fileURLToPath(new URL('../cli/main.ts', import.meta.url))
 
 /**
  * Starts a federation of separate node processes on 127.0.0.1, each with its own folder,
- * keys and ports, and waits until every node answers its health check.
+ * keys and ports, and waits until every node passes its health check.
  */
 export async function startFederation (dir: string, options: { fresh: boolean, members?: DemoMemberSpec[] }): Promise<Federation> {
   const root = resolve(dir)
@@ -107,7 +107,7 @@ async function waitHealthy (node: DemoNode, timeoutMs: number): Promise<void> {
     }
     await new Promise(resolve => setTimeout(resolve, 100))
   }
-  throw new errors.PeerTimeoutError(`node ${node.jurisdiction} did not answer its health check within ${timeoutMs} ms; see ${node.logPath}`)
+  throw new errors.PeerTimeoutError(`node ${node.jurisdiction} did not pass its health check within ${timeoutMs} ms; see ${node.logPath}`)
 }
 
 async function stopAll (nodes: DemoNode[]): Promise<void> {

@@ -4,7 +4,7 @@ import { planAgoraImport } from '../import/agora.ts'
 import type { DemoNode } from './federation.ts'
 import { syntheticPerson } from './synthetic.ts'
 
-/** Where the demo's real data lives in the repository. */
+/** Path of the real Agora listings shipped in the repository. */
 export const AGORA_CSV = new URL('../../../data/agora-weapons-2014/agora_weapons_listings_2014Q1.csv', import.meta.url)
 
 export interface ScenarioReport {
@@ -17,10 +17,10 @@ interface Decision { effect: 'permit' | 'deny', removedFields: string[], reasons
 interface StoredView { signed: { record: Record<string, any> }, origin: string, hops: Array<{ jurisdiction: string }> }
 
 /**
- * The demo scenario: import the real listings at the nodes they ship from, share them, and
- * show one permit, one redaction, one denial per rule family and one relay, each explained by
- * the rule and its legal citation. Every step states what it expects; a step that does not
- * get it is counted as a failure.
+ * Runs the demo scenario. It imports the real listings at the nodes they ship from, shares
+ * them, and shows one permit, one redaction, one denial per rule family and one relay, each
+ * explained by the rule and its legal citation. A check whose outcome differs from the
+ * expected one is counted as a failure.
  */
 export async function runScenario (nodes: Map<string, DemoNode>, print: (line: string) => void): Promise<ScenarioReport> {
   const failures: string[] = []

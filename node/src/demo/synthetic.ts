@@ -1,7 +1,7 @@
 /**
  * Synthetic persons for the demo. No real person's data is shipped: names are drawn from
  * lists of common given and family names with a seeded generator, dates of birth and document
- * numbers are random, and every record says in `provenance.sourceReference` that it is synthetic.
+ * numbers are random, and `provenance.sourceReference` of every record marks it as synthetic.
  */
 
 const GIVEN = ['Anna', 'Erik', 'Lena', 'Jonas', 'Sara', 'Mikael', 'Eva', 'Lukas', 'Sofie', 'Daan', 'Emma', 'Noah']

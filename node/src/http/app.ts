@@ -23,9 +23,9 @@ export async function buildApp (service: NodeService, log: Logger): Promise<Fast
   const app = Fastify({
     loggerInstance: log as FastifyBaseLogger,
     bodyLimit: 1024 * 1024,
-    // Route schemas must report unknown fields, not strip them. Records themselves are checked
-    // by the protocol package's validator, which never coerces; coercion here only turns query
-    // strings into the integers the route schemas ask for.
+    // Route schemas must report unknown fields, not strip them. Records are checked by the
+    // protocol package's validator, which never coerces. Coercion here only turns query strings
+    // into the integers the route schemas declare.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } }
   }).withTypeProvider<TypeBoxTypeProvider>()
 

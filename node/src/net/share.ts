@@ -24,7 +24,7 @@ export async function handleShare (network: Network, handler: ShareHandler, log:
       response = await handler(request, remote)
     } catch (err) {
       response = toErrorFrame(err)
-      log.warn({ peer: remote, code: response.code }, 'share request refused')
+      log.warn({ peer: remote, code: response.code }, 'share request rejected')
     }
     try {
       await lp.write(encodeFrame(response))
@@ -64,7 +64,7 @@ export async function sendShare (
   } catch (err) {
     if (err instanceof NfpError) throw err
     if (signal.aborted) {
-      throw new errors.PeerTimeoutError(`peer \`${peer.peerId}\` did not answer within ${timeoutMs} ms`, { cause: err })
+      throw new errors.PeerTimeoutError(`peer \`${peer.peerId}\` sent no response within ${timeoutMs} ms`, { cause: err })
     }
     throw new errors.PeerUnreachableError(`cannot deliver to peer \`${peer.peerId}\`: ${(err as Error).message}; check that it is running and lists this node in its federation membership`, { cause: err })
   }

@@ -13,7 +13,7 @@ export interface StoredRecord {
   storedAt: string
 }
 
-/** What a caller writes to the audit log; the store adds sequence number, time and chain hashes. */
+/** Audit entry as a caller writes it; the store adds sequence number, time and chain hashes. */
 export interface AuditDraft {
   event: string
   recordId?: string
@@ -63,7 +63,7 @@ export interface RecordFilter {
   limit: number
 }
 
-/** What one `commit` writes atomically. */
+/** Changes that one `commit` writes atomically. */
 export interface Commit {
   record?: StoredRecord
   outbox?: Omit<OutboxEntry, 'seq'> & { seq?: number }
