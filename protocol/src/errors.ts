@@ -145,6 +145,21 @@ export class RequestInvalidError extends NfpError {
   static override readonly statusCode = 400
 }
 
+export class HttpRouteNotFoundError extends NfpError {
+  static override readonly code = 'ERR_HTTP_ROUTE_NOT_FOUND'
+  static override readonly statusCode = 404
+}
+
+export class HttpBodyTooLargeError extends NfpError {
+  static override readonly code = 'ERR_HTTP_BODY_TOO_LARGE'
+  static override readonly statusCode = 413
+}
+
+export class HttpMediaTypeError extends NfpError {
+  static override readonly code = 'ERR_HTTP_MEDIA_TYPE'
+  static override readonly statusCode = 415
+}
+
 export class StoreFailureError extends NfpError {
   static override readonly code = 'ERR_STORE_FAILURE'
   static override readonly statusCode = 500
@@ -185,6 +200,9 @@ export const errorClasses = {
   ERR_CONFIG_INVALID: ConfigInvalidError,
   ERR_AUTH_REQUIRED: AuthRequiredError,
   ERR_HTTP_REQUEST_INVALID: RequestInvalidError,
+  ERR_HTTP_ROUTE_NOT_FOUND: HttpRouteNotFoundError,
+  ERR_HTTP_BODY_TOO_LARGE: HttpBodyTooLargeError,
+  ERR_HTTP_MEDIA_TYPE: HttpMediaTypeError,
   ERR_STORE_FAILURE: StoreFailureError,
   ERR_IMPORT_ROW_INVALID: ImportRowInvalidError,
   ERR_INTERNAL: InternalError

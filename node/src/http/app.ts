@@ -7,7 +7,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { errors } from '@ceasefire/protocol'
 import type { Logger } from 'pino'
 import type { NodeService } from '../service.ts'
-import { installErrorHandler } from './errors.ts'
+import { installErrorHandler, installNotFoundHandler } from './errors.ts'
 import { auditRoutes } from './routes/audit.ts'
 import { healthRoutes } from './routes/health.ts'
 import { peerRoutes } from './routes/peers.ts'
@@ -30,6 +30,7 @@ export async function buildApp (service: NodeService, log: Logger): Promise<Fast
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   installErrorHandler(app)
+  installNotFoundHandler(app)
 
   await app.register(swagger, {
     openapi: {

@@ -12,9 +12,13 @@ export function installErrorHandler (app: FastifyInstance): void {
       error = err
     } else if ((err as FastifyError).validation !== undefined) {
       error = new errors.RequestInvalidError(`request ${(err as FastifyError).validationContext ?? ''} is invalid: ${err.message}`.replace('  ', ' '))
+    } else if ((err as FastifyError).statusCode === 413) {
+      error = new errors.HttpBodyTooLargeError('request body exceeds the limit of 1 MiB; send one record per request')
+    } else if ((err as FastifyError).statusCode === 415) {
+      error = new errors.HttpMediaTypeError(`unsupported content type ${JSON.stringify(request.headers['content-type'] ?? '')}; send application/json`)
     } else if ((err as FastifyError).statusCode !== undefined && (err as FastifyError).statusCode! < 500) {
+      // Other client errors fastify raises itself, such as a body that is not valid JSON.
       error = new errors.RequestInvalidError(err.message)
-      Object.assign(error, { statusCode: (err as FastifyError).statusCode })
     } else {
       request.log.error({ err }, 'unexpected error')
       error = new errors.InternalError('internal error; see the node log for details')
@@ -36,7 +40,15 @@ export function installErrorHandler (app: FastifyInstance): void {
   })
 }
 
+/** Responds to unknown routes in the same error shape as every other failure. */
+export function installNotFoundHandler (app: FastifyInstance): void {
+  app.setNotFoundHandler((request, reply) => {
+    const error = new errors.HttpRouteNotFoundError(`no route ${request.method} ${request.url.split('?')[0]}; see /docs for the API`)
+    void reply.code(error.statusCode).send({ statusCode: error.statusCode, code: error.code, error: statusText(error.statusCode), message: error.message })
+  })
+}
+
 function statusText (status: number): string {
-  const texts: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 413: 'Payload Too Large', 500: 'Internal Server Error', 502: 'Bad Gateway', 504: 'Gateway Timeout' }
+  const texts: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 413: 'Payload Too Large', 415: 'Unsupported Media Type', 500: 'Internal Server Error', 502: 'Bad Gateway', 504: 'Gateway Timeout' }
   return texts[status] ?? 'Error'
 }

@@ -54,6 +54,8 @@ export const errorResponses = {
   403: ErrorBody,
   404: ErrorBody,
   409: ErrorBody,
+  413: ErrorBody,
+  415: ErrorBody,
   500: ErrorBody,
   502: ErrorBody,
   504: ErrorBody

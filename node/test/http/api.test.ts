@@ -141,3 +141,21 @@ t.test('OpenAPI document lists the routes', async t => {
   const paths = Object.keys(response.json().paths)
   for (const p of ['/health', '/records', '/records/{id}', '/records/{id}/share', '/peers', '/audit']) t.ok(paths.includes(p), p)
 })
+
+t.test('transport errors use the error shape', async t => {
+  const notJson = await se.app.inject({ method: 'POST', url: '/records', headers: { ...auth, 'content-type': 'application/json' }, payload: '{"type":' })
+  t.equal(notJson.statusCode, 400)
+  t.equal(notJson.json().code, 'ERR_HTTP_REQUEST_INVALID')
+
+  const big = await se.app.inject({ method: 'POST', url: '/records', headers: { ...auth, 'content-type': 'application/json' }, payload: JSON.stringify({ pad: 'x'.repeat(1024 * 1024) }) })
+  t.equal(big.statusCode, 413)
+  t.equal(big.json().code, 'ERR_HTTP_BODY_TOO_LARGE')
+
+  const text = await se.app.inject({ method: 'POST', url: '/records', headers: { ...auth, 'content-type': 'application/xml' }, payload: '<record/>' })
+  t.equal(text.statusCode, 415)
+  t.equal(text.json().code, 'ERR_HTTP_MEDIA_TYPE')
+
+  const missing = await se.app.inject({ method: 'GET', url: '/nothing-here', headers: auth })
+  t.equal(missing.statusCode, 404)
+  t.equal(missing.json().code, 'ERR_HTTP_ROUTE_NOT_FOUND')
+})
