@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto'
 import {
-  NfpError, canonicalize, computeVersionHash, errors, expandRecord, importSigningKey, signRecord, validateRecord, verifySignedRecord
+  NfpError, canonicalize, computeVersionHash, errors, expandRecord, importSigningKey, signRecord, validateRecord
 } from '@ceasefire/protocol'
-import type { Member, Membership, NfpRecord, ShareItem, ShareItemResult, ShareRequest, ShareResponse, SignedRecord, SigningKey } from '@ceasefire/protocol'
+import type { Member, Membership, NfpRecord, ShareRequest, ShareResponse, SigningKey } from '@ceasefire/protocol'
 import type { Logger } from 'pino'
+import { receiveShare } from './inbound.ts'
+import { redactedCopy } from './redact.ts'
 import type { NodeConfig } from './config.ts'
 import type { NodeIdentity } from './identity.ts'
 import type { Network } from './net/network.ts'
@@ -13,7 +15,8 @@ import type { OutboundDecision as Decision, PolicyModule } from './policy/index.
 import type { AuditDraft, NodeStore, StoredRecord } from './store/store.ts'
 
 export interface IngestResult {
-  status: 'created' | 'updated' | 'unchanged'
+  /** `kept`: the record existed and `keepExisting` was set, so the stored version stays. */
+  status: 'created' | 'updated' | 'unchanged' | 'kept'
   stored: StoredRecord
 }
 
@@ -92,7 +95,7 @@ export class NodeService {
    * version hash, checks schema and JSON-LD, signs and stores. Re-ingesting the same content
    * leaves the stored version unchanged, so imports can be repeated.
    */
-  async ingest (draft: unknown): Promise<IngestResult> {
+  async ingest (draft: unknown, options: { keepExisting?: boolean } = {}): Promise<IngestResult> {
     if (draft === null || typeof draft !== 'object' || Array.isArray(draft)) {
       throw new errors.RecordInvalidError('record must be a JSON object')
     }
@@ -121,6 +124,9 @@ export class NodeService {
 
     if (existing !== undefined && sameContent(existing.signed.record, record)) {
       return { status: 'unchanged', stored: existing }
+    }
+    if (existing !== undefined && options.keepExisting === true) {
+      return { status: 'kept', stored: existing }
     }
 
     record = { ...record, versionHash: computeVersionHash(record) }
@@ -175,7 +181,7 @@ export class NodeService {
       throw Object.assign(new errors.PolicyDeniedError(`sharing \`${recordId}\` with ${recipient} is denied by ${decisionAudit.rules?.join(', ')}`), { decision })
     }
 
-    const signed = decision.removedFields.length > 0 ? await this.#redactedCopy(record, [...decision.removedFields]) : stored.signed
+    const signed = decision.removedFields.length > 0 ? await redactedCopy(record, [...decision.removedFields], { privateKey: this.identity.signing.privateKey, kid: this.identity.signing.kid }) : stored.signed
     const hops = stored.origin === 'local' ? [] : stored.hops
     const request: ShareRequest = {
       type: 'share',
@@ -243,64 +249,14 @@ export class NodeService {
 
   /** Handles a share request that arrived over libp2p from an authenticated peer. */
   async receive (request: ShareRequest, remotePeerId: string): Promise<ShareResponse> {
-    const sender = this.#membership.members.find(m => m.peerId === remotePeerId)
-    if (sender === undefined || sender.jurisdiction !== request.sender) {
-      await this.store.commit({ audit: [{ event: 'share.refused', peer: sender?.jurisdiction ?? remotePeerId, messageId: request.messageId, code: errors.PeerIdentityMismatchError.code }] })
-      return { type: 'error', messageId: request.messageId, code: errors.PeerIdentityMismatchError.code, message: `connection is authenticated as ${sender?.jurisdiction ?? 'a non-member'} but the message claims sender ${request.sender}` }
-    }
-
-    const results: ShareItemResult[] = []
-    for (const [index, item] of request.items.entries()) {
-      results.push(await this.#receiveItem(index, item, request))
-    }
-    return { type: 'share-result', messageId: request.messageId, receiver: this.jurisdiction, results }
-  }
-
-  async #receiveItem (index: number, item: ShareItem, request: ShareRequest): Promise<ShareItemResult> {
-    const claimedId = typeof item.signed?.record?.id === 'string' ? item.signed.record.id : undefined
-    try {
-      const record = await verifySignedRecord(item.signed, async (jurisdiction, kid) => await this.#resolveKey(jurisdiction, kid))
-      await expandRecord(record)
-
-      if (record.provenance.jurisdiction === this.jurisdiction || item.hops.some(h => h.jurisdiction === this.jurisdiction)) {
-        throw new errors.RecordNotOwnedError(`record \`${record.id}\` originated at or already passed through ${this.jurisdiction}; a node does not take back its own records`)
-      }
-
-      const existing = await this.store.getRecord(record.id)
-      if (existing?.signed.record.versionHash === record.versionHash) {
-        await this.store.commit({
-          inbox: { messageId: request.messageId, sender: request.sender, receivedAt: this.#now().toISOString(), results: [{ id: record.id, status: 'unchanged' }] },
-          audit: [{ event: 'record.received', recordId: record.id, recordType: record.type, versionHash: record.versionHash, peer: request.sender, messageId: request.messageId, detail: 'unchanged' }]
-        })
-        return { index, id: record.id, versionHash: record.versionHash, status: 'unchanged' }
-      }
-      if (existing !== undefined && existing.signed.record.provenance.modified > record.provenance.modified) {
-        throw new errors.RecordStaleError(`record \`${record.id}\` modified ${record.provenance.modified} is older than the stored version modified ${existing.signed.record.provenance.modified}`)
-      }
-
-      const stored: StoredRecord = {
-        signed: item.signed as SignedRecord,
-        origin: 'received',
-        receivedFrom: request.sender,
-        hops: [...item.hops, { jurisdiction: request.sender, at: request.sentAt }],
-        storedAt: this.#now().toISOString()
-      }
-      await this.store.commit({
-        record: stored,
-        inbox: { messageId: request.messageId, sender: request.sender, receivedAt: stored.storedAt, results: [{ id: record.id, status: 'stored' }] },
-        audit: [{ event: 'record.received', recordId: record.id, recordType: record.type, versionHash: record.versionHash, peer: request.sender, messageId: request.messageId, detail: `signed by ${record.provenance.jurisdiction}, via ${stored.hops.map(h => h.jurisdiction).join(' > ')}` }]
-      })
-      this.#log.info({ recordId: record.id, peer: request.sender, messageId: request.messageId }, 'record received')
-      return { index, id: record.id, versionHash: record.versionHash, status: 'stored' }
-    } catch (err) {
-      const error = err instanceof NfpError ? err : new errors.InternalError('record could not be processed', { cause: err })
-      await this.store.commit({
-        inbox: { messageId: request.messageId, sender: request.sender, receivedAt: this.#now().toISOString(), results: [{ ...(claimedId === undefined ? {} : { id: claimedId }), status: 'rejected', code: error.code }] },
-        audit: [{ event: 'record.rejected', ...(claimedId === undefined ? {} : { recordId: claimedId }), peer: request.sender, messageId: request.messageId, code: error.code, detail: error.message }]
-      })
-      this.#log.warn({ recordId: claimedId, peer: request.sender, code: error.code }, 'record rejected')
-      return { index, ...(claimedId === undefined ? {} : { id: claimedId }), status: 'rejected', code: error.code, message: error.message }
-    }
+    return await receiveShare({
+      jurisdiction: this.jurisdiction,
+      membership: this.#membership,
+      store: this.store,
+      resolveKey: async (jurisdiction, kid) => await this.#resolveKey(jurisdiction, kid),
+      log: this.#log,
+      now: this.#now
+    }, request, remotePeerId)
   }
 
   async #resolveKey (jurisdiction: string, kid: string): Promise<SigningKey | undefined> {
@@ -312,15 +268,6 @@ export class NodeService {
     const key = await importSigningKey(entry.jwk)
     this.#keys.set(cacheKey, key)
     return key
-  }
-
-  async #redactedCopy (record: NfpRecord, fields: string[]): Promise<SignedRecord> {
-    const copy: Record<string, unknown> = { ...record }
-    for (const field of fields) delete copy[field]
-    copy.redactedFields = Array.from(new Set([...(record.redactedFields ?? []), ...fields])).sort()
-    delete copy.versionHash
-    const redacted = validateRecord({ ...copy, versionHash: computeVersionHash(copy) })
-    return await signRecord(redacted, { privateKey: this.identity.signing.privateKey, kid: this.identity.signing.kid })
   }
 
   async #settle (

@@ -7,16 +7,23 @@ import { RecordNotCanonicalError } from './errors.ts'
  * left is sorting object keys by UTF-16 code units and rejecting what JSON cannot carry.
  */
 export function canonicalize (value: unknown): string {
-  return serialise(value, '')
+  return serialise(value, '', 0)
 }
+
+/**
+ * Deepest nesting the canonical form accepts. Records are a few levels deep; the limit keeps a
+ * hostile document from exhausting the stack before its schema is checked.
+ */
+export const MAX_DEPTH = 64
 
 /** Returns the UTF-8 bytes of the canonical form. */
 export function canonicalBytes (value: unknown): Uint8Array {
   return new TextEncoder().encode(canonicalize(value))
 }
 
-function serialise (value: unknown, path: string): string {
+function serialise (value: unknown, path: string, depth: number): string {
   if (value === null) return 'null'
+  if (depth > MAX_DEPTH) throw new RecordNotCanonicalError(`value at \`${path}\` is nested deeper than ${MAX_DEPTH} levels`, { field: path })
 
   switch (typeof value) {
     case 'boolean':
@@ -34,11 +41,11 @@ function serialise (value: unknown, path: string): string {
   }
 
   if (Array.isArray(value)) {
-    return '[' + value.map((item, i) => serialise(item, `${path}/${i}`)).join(',') + ']'
+    return '[' + value.map((item, i) => serialise(item, `${path}/${i}`, depth + 1)).join(',') + ']'
   }
 
   const entries = Object.keys(value as object).sort()
     .filter(key => (value as Record<string, unknown>)[key] !== undefined)
-    .map(key => JSON.stringify(key) + ':' + serialise((value as Record<string, unknown>)[key], `${path}/${key}`))
+    .map(key => JSON.stringify(key) + ':' + serialise((value as Record<string, unknown>)[key], `${path}/${key}`, depth + 1))
   return '{' + entries.join(',') + '}'
 }

@@ -105,6 +105,11 @@ export class PeerIdentityMismatchError extends NfpError {
   static override readonly statusCode = 403
 }
 
+export class ApiUnreachableError extends NfpError {
+  static override readonly code = 'ERR_API_UNREACHABLE'
+  static override readonly statusCode = 502
+}
+
 export class PolicyDeniedError extends NfpError {
   static override readonly code = 'ERR_POLICY_DENIED'
   static override readonly statusCode = 403
@@ -192,6 +197,7 @@ export const errorClasses = {
   ERR_PEER_TIMEOUT: PeerTimeoutError,
   ERR_PEER_REJECTED: PeerRejectedError,
   ERR_PEER_IDENTITY_MISMATCH: PeerIdentityMismatchError,
+  ERR_API_UNREACHABLE: ApiUnreachableError,
   ERR_POLICY_DENIED: PolicyDeniedError,
   ERR_POLICY_INVALID: PolicyInvalidError,
   ERR_FRAME_TOO_LARGE: FrameTooLargeError,

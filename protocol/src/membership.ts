@@ -42,12 +42,17 @@ export async function validateMembership (document: unknown, source = 'membershi
   const membership = document as Membership
   const jurisdictions = new Set<string>()
   const peers = new Set<string>()
+  const keys = new Map<string, string>()
   for (const member of membership.members) {
     if (jurisdictions.has(member.jurisdiction)) throw new MembershipInvalidError(`${source} lists jurisdiction \`${member.jurisdiction}\` twice`)
     if (peers.has(member.peerId)) throw new MembershipInvalidError(`${source} lists peer id \`${member.peerId}\` twice`)
     jurisdictions.add(member.jurisdiction)
     peers.add(member.peerId)
     for (const key of member.signingKeys) {
+      // One key speaking for two jurisdictions would let one sign records as the other.
+      const owner = keys.get(key.kid)
+      if (owner !== undefined) throw new MembershipInvalidError(`${source} lists signing key \`${key.kid}\` for both ${owner} and ${member.jurisdiction}`)
+      keys.set(key.kid, member.jurisdiction)
       const expected = await keyIdOf(key.jwk)
       if (key.kid !== expected) {
         throw new MembershipInvalidError(`${source}: key id \`${key.kid}\` of ${member.jurisdiction} is not the RFC 7638 thumbprint of its key (expected \`${expected}\`)`)

@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import type { ErrorObject, ValidateFunction } from 'ajv'
-import { RECORD_TYPES } from './constants.ts'
+import { CONTEXT_URL, RECORD_TYPES } from './constants.ts'
 import type { RecordType } from './constants.ts'
-import { RecordInvalidError } from './errors.ts'
+import { RecordInvalidError, RecordJsonLdInvalidError } from './errors.ts'
 import { createAjv } from './lib/ajv.ts'
 import type { NfpRecord } from './record.ts'
 
@@ -42,6 +42,11 @@ export function validateRecord (record: unknown): NfpRecord {
     throw new RecordInvalidError('record must be a JSON object')
   }
 
+  const context = (record as { '@context'?: unknown })['@context']
+  if (context !== CONTEXT_URL) {
+    throw new RecordJsonLdInvalidError(`field \`@context\` must be ${JSON.stringify(CONTEXT_URL)}, got ${JSON.stringify(context ?? null)}`, { field: '@context' })
+  }
+
   const type = (record as { type?: unknown }).type
   if (typeof type !== 'string' || !validators.has(type as RecordType)) {
     throw new RecordInvalidError(
@@ -51,8 +56,24 @@ export function validateRecord (record: unknown): NfpRecord {
   }
 
   const validate = validators.get(type as RecordType) as ValidateFunction
-  if (validate(record)) return record as NfpRecord
-  throw describeFailure(type, (validate.errors ?? [])[0])
+  if (!validate(record)) throw describeFailure(type, (validate.errors ?? [])[0])
+
+  checkIdentity(record as NfpRecord)
+  return record as NfpRecord
+}
+
+/**
+ * Checks that the id names the record's own jurisdiction and type. Records are stored by id, so
+ * without this a member could sign a record under another jurisdiction's id and replace it.
+ */
+function checkIdentity (record: NfpRecord): void {
+  const [, , jurisdiction, type] = record.id.split(':')
+  if (jurisdiction !== record.provenance.jurisdiction.toLowerCase()) {
+    throw new RecordInvalidError(`record id \`${record.id}\` names jurisdiction \`${jurisdiction}\` but \`provenance.jurisdiction\` is ${record.provenance.jurisdiction}; a record id must start with urn:nfp:${record.provenance.jurisdiction.toLowerCase()}:`, { field: 'id' })
+  }
+  if (type !== record.type.toLowerCase()) {
+    throw new RecordInvalidError(`record id \`${record.id}\` names type \`${type}\` but the record is a ${record.type}; use urn:nfp:${jurisdiction}:${record.type.toLowerCase()}:<local id>`, { field: 'id' })
+  }
 }
 
 function describeFailure (type: string, error: ErrorObject | undefined): RecordInvalidError {

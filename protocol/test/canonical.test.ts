@@ -25,3 +25,12 @@ t.test('rejects values JSON cannot carry', async t => {
   t.throws(() => canonicalize({ a: '\ud800' }), { code: 'ERR_RECORD_NOT_CANONICAL' })
   t.throws(() => canonicalize({ a: 10n }), { code: 'ERR_RECORD_NOT_CANONICAL' })
 })
+
+t.test('rejects nesting beyond the limit', async t => {
+  let deep: unknown = 'x'
+  for (let i = 0; i < 20000; i++) deep = [deep]
+  t.throws(() => canonicalize(deep), { code: 'ERR_RECORD_NOT_CANONICAL', message: /nested deeper than 64 levels/ })
+  let ok: unknown = 'x'
+  for (let i = 0; i < 60; i++) ok = { a: ok }
+  t.type(canonicalize(ok), 'string')
+})

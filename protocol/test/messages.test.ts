@@ -42,3 +42,10 @@ t.test('decodes both response kinds', async t => {
   t.same(decodeShareResponse(encodeFrame(error)), error)
   t.throws(() => decodeShareResponse(new TextEncoder().encode('{"type":"error","code":"oops","message":"x"}')), { code: 'ERR_FRAME_MALFORMED' })
 })
+
+t.test('rejects unsigned data beside the record', async t => {
+  const extraBeside = { ...request, items: [{ signed: { ...request.items[0]!.signed, injected: 'x' }, hops: [] }] }
+  t.throws(() => decodeShareRequest(new TextEncoder().encode(JSON.stringify(extraBeside))), { code: 'ERR_FRAME_MALFORMED' })
+  const extraHeader = { ...request, items: [{ signed: { record: { id: 'x' }, signature: { protected: 'a', signature: 'b', header: { kid: 'k' } } }, hops: [] }] }
+  t.throws(() => decodeShareRequest(new TextEncoder().encode(JSON.stringify(extraHeader))), { code: 'ERR_FRAME_MALFORMED' })
+})

@@ -50,3 +50,19 @@ t.test('does not modify the record it rejects', async t => {
   t.throws(() => validateRecord(record))
   t.equal(JSON.stringify(record), before)
 })
+
+t.test('id must name the record jurisdiction', async t => {
+  const record = firearmRecord({ id: 'urn:nfp:de:firearm:test-1' })
+  t.throws(() => validateRecord(record), { code: 'ERR_RECORD_INVALID', field: 'id', message: /names jurisdiction `de`/ })
+})
+
+t.test('id must name the record type', async t => {
+  const record = firearmRecord({ id: 'urn:nfp:se:person:test-1' })
+  t.throws(() => validateRecord(record), { code: 'ERR_RECORD_INVALID', field: 'id', message: /names type `person`/ })
+})
+
+t.test('another context is a JSON-LD error', async t => {
+  t.throws(() => validateRecord({ ...firearmRecord(), '@context': 'https://schema.org/' }), { code: 'ERR_RECORD_JSONLD_INVALID', field: '@context' })
+  const { '@context': _, ...rest } = firearmRecord()
+  t.throws(() => validateRecord(rest), { code: 'ERR_RECORD_JSONLD_INVALID', field: '@context' })
+})

@@ -21,7 +21,7 @@ export interface AuditDraft {
   versionHash?: string
   peer?: string
   messageId?: string
-  decision?: 'permit' | 'deny'
+  decision?: string
   rules?: string[]
   removedFields?: string[]
   code?: string
@@ -66,6 +66,12 @@ export interface RecordFilter {
 /** Changes that one `commit` writes atomically. */
 export interface Commit {
   record?: StoredRecord
+  /**
+   * Runs inside the commit queue with the stored version of `record`, before anything is
+   * written; throwing aborts the commit. Checks against the stored version belong here, so no
+   * other commit can change it between the check and the write.
+   */
+  precondition?: (existing: StoredRecord | undefined) => void
   outbox?: Omit<OutboxEntry, 'seq'> & { seq?: number }
   inbox?: Omit<InboxEntry, 'seq'>
   audit: AuditDraft[]
@@ -193,6 +199,7 @@ export class NodeStore {
     if (change.record !== undefined) {
       const record = change.record.signed.record
       const existing = await this.getRecord(record.id)
+      change.precondition?.(existing)
       if (existing !== undefined && existing.signed.record.type !== record.type) {
         throw new errors.RecordInvalidError(`record \`${record.id}\` is stored as ${existing.signed.record.type} and cannot change type to ${record.type}`, { field: 'type' })
       }
@@ -225,7 +232,8 @@ export class NodeStore {
     }
 
     try {
-      await this.#db.batch(ops as any)
+      // sync makes the batch durable before the caller reports it as stored to a peer.
+      await this.#db.batch(ops as any, { sync: true })
     } catch (err) {
       throw new errors.StoreFailureError(`database write failed: ${(err as Error).message}`, { cause: err })
     }

@@ -151,3 +151,80 @@ t.test('records survive a node restart', async t => {
   const outcome = await se().share('urn:nfp:se:firearm:after-restart-1', 'DE')
   t.equal(outcome.delivery.status, 'stored', 'the restarted node accepts new records')
 })
+
+t.test('member cannot overwrite another member record', async t => {
+  // DE signs, with its own valid key, a record that reuses an SE id: the id must bind to SE.
+  const { signRecord, withVersionHash } = await import('../../../protocol/src/index.ts')
+  const forged = withVersionHash({
+    ...firearmDraft('DE', 'x'),
+    id: 'urn:nfp:se:firearm:share-1',
+    make: 'FORGED',
+    provenance: { jurisdiction: 'DE', agency: 'DE test agency', created: '2999-01-01T00:00:00.000Z', modified: '2999-01-01T00:00:00.000Z' }
+  })
+  const identity = cluster.node('DE').service.identity
+  const signed = await signRecord(forged as any, { privateKey: identity.signing.privateKey, kid: identity.signing.kid })
+  const response: any = await nl().receive({ type: 'share', messageId: crypto.randomUUID(), sender: 'DE', sentAt: new Date().toISOString(), items: [{ signed, hops: [] }] }, cluster.members.get('DE')!.peerId)
+  t.equal(response.results[0].status, 'rejected')
+  t.equal(response.results[0].code, 'ERR_RECORD_INVALID')
+  t.match(response.results[0].message, /names jurisdiction `se`/)
+})
+
+t.test('older version never replaces a newer one', async t => {
+  await se().ingest(firearmDraft('SE', 'race-1', { model: 'v1' }))
+  const v1 = (await se().store.getRecord('urn:nfp:se:firearm:race-1')).signed
+  await new Promise(resolve => setTimeout(resolve, 5))
+  await se().ingest(firearmDraft('SE', 'race-1', { model: 'v2' }))
+  const v2 = (await se().store.getRecord('urn:nfp:se:firearm:race-1')).signed
+  const sePeer = cluster.members.get('SE')!.peerId
+  const message = (signed: unknown): any => ({ type: 'share', messageId: crypto.randomUUID(), sender: 'SE', sentAt: new Date().toISOString(), items: [{ signed, hops: [] }] })
+
+  // Both versions arrive at once, the newer first, many times over.
+  for (let i = 0; i < 10; i++) {
+    const id = `urn:nfp:se:firearm:race-1`
+    const results = await Promise.all([nl().receive(message(v2), sePeer), nl().receive(message(v1), sePeer)])
+    t.not(results[1].results[0].status, 'stored', `round ${i}: the older version is not stored`)
+    t.equal((await nl().store.getRecord(id)).signed.record.model, 'v2', `round ${i}: the newer version stays`)
+  }
+})
+
+t.test('versions compare as instants', async t => {
+  const { signRecord, withVersionHash } = await import('../../../protocol/src/index.ts')
+  const identity = cluster.node('SE').service.identity
+  const at = async (modified: string, model: string): Promise<unknown> => await signRecord(withVersionHash({
+    ...firearmDraft('SE', 'instant-1', { model }),
+    provenance: { jurisdiction: 'SE', agency: 'SE test agency', created: '2026-01-01T00:00:00Z', modified }
+  }) as any, { privateKey: identity.signing.privateKey, kid: identity.signing.kid })
+  const sePeer = cluster.members.get('SE')!.peerId
+  const send = async (signed: unknown): Promise<any> => await nl().receive({ type: 'share', messageId: crypto.randomUUID(), sender: 'SE', sentAt: new Date().toISOString(), items: [{ signed, hops: [] }] }, sePeer)
+
+  t.equal((await send(await at('2026-12-04T21:00:00+01:00', 'a'))).results[0].status, 'stored')
+  const newer = await send(await at('2026-12-04T20:30:00Z', 'b'))
+  t.equal(newer.results[0].status, 'stored', '20:30Z is later than 21:00+01:00 (20:00Z)')
+  const older = await send(await at('2026-12-04T20:15:00.500Z', 'c'))
+  t.equal(older.results[0].code, 'ERR_RECORD_STALE')
+})
+
+t.test('rejections of one message share an audit entry', async t => {
+  const before = (await nl().store.listAudit(0, 100000)).length
+  const junk = Array.from({ length: 50 }, () => ({ signed: { record: { id: 'x' }, signature: { protected: 'a', signature: 'b' } }, hops: [] }))
+  const response: any = await nl().receive({ type: 'share', messageId: crypto.randomUUID(), sender: 'SE', sentAt: new Date().toISOString(), items: junk }, cluster.members.get('SE')!.peerId)
+  t.equal(response.results.length, 50)
+  t.ok(response.results.every((r: any) => r.status === 'rejected'))
+  const added = (await nl().store.listAudit(0, 100000)).slice(before)
+  t.equal(added.length, 1)
+  t.equal(added[0].event, 'record.rejected')
+  t.match(added[0].detail, /^50 of 50 records rejected/)
+})
+
+t.test('nested field removal reaches no recipient', async t => {
+  const { redactedCopy } = await import('../../src/redact.ts')
+  const stored = await se().store.getRecord('urn:nfp:se:person:witness-1')
+  const record = { ...stored.signed.record, provenance: { ...stored.signed.record.provenance, sourceReference: 'SECRET-4711' } }
+  const copy = await redactedCopy(record, ['provenance.sourceReference', 'identityDocuments.documentNumber'], { privateKey: cluster.node('SE').service.identity.signing.privateKey, kid: cluster.node('SE').service.identity.signing.kid }).catch((e: unknown) => e)
+  // identityDocuments.documentNumber is required inside each document, so that removal is refused.
+  t.equal((copy as any).code, 'ERR_RECORD_INVALID')
+  const ok = await redactedCopy(record, ['provenance.sourceReference'], { privateKey: cluster.node('SE').service.identity.signing.privateKey, kid: cluster.node('SE').service.identity.signing.kid })
+  t.equal(ok.record.provenance.sourceReference, undefined)
+  t.notOk(JSON.stringify(ok).includes('SECRET-4711'))
+  t.same(ok.record.redactedFields, ['provenance.sourceReference'])
+})
