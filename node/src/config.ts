@@ -47,7 +47,10 @@ export function checkConfig (document: unknown, configPath: string): NodeConfig 
   if (!Value.Check(ConfigSchema, document)) {
     const first = Value.Errors(ConfigSchema, document)[0]
     const where = first === undefined || first.instancePath === '' ? '(file)' : first.instancePath
-    throw new errors.ConfigInvalidError(`node configuration \`${configPath}\` is invalid at \`${where}\`: ${first?.message ?? 'invalid'}`)
+    const problem = first?.schemaPath.endsWith('/additionalProperties') === true
+      ? 'unknown key; remove it or check its spelling'
+      : first?.message ?? 'invalid'
+    throw new errors.ConfigInvalidError(`node configuration \`${configPath}\` is invalid at \`${where}\`: ${problem}`)
   }
 
   const base = dirname(configPath)

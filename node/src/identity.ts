@@ -52,29 +52,60 @@ export async function createIdentity (dataDir: string): Promise<NodeIdentity> {
  */
 export async function loadIdentity (dataDir: string): Promise<NodeIdentity> {
   const dir = join(dataDir, 'keys')
-  const peerKey = privateKeyFromProtobuf(readSecret(join(dir, PEER_KEY)))
-  const signingFile = JSON.parse(readSecret(join(dir, SIGNING_KEY)).toString('utf8')) as { kid: string, privateJwk: JWK, publicJwk: JWK }
-  const apiToken = readSecret(join(dir, API_TOKEN)).toString('utf8').trim()
+  checkPrivate(dir, 'key folder', 0o077, 'chmod 700')
+
+  const peerPath = join(dir, PEER_KEY)
+  const peerKey = parseKeyFile(peerPath, bytes => privateKeyFromProtobuf(bytes))
+
+  const signingPath = join(dir, SIGNING_KEY)
+  const signingFile = parseKeyFile(signingPath, bytes => JSON.parse(bytes.toString('utf8')) as { kid: string, privateJwk: JWK, publicJwk: JWK })
+  const privateKey = await importSigningKey(signingFile.privateJwk).catch((err: unknown) => {
+    throw new errors.ConfigInvalidError(`key file \`${signingPath}\` does not hold an Ed25519 private JWK: ${(err as Error).message}`, { cause: err })
+  })
+
+  const apiToken = readApiToken(dataDir)
   return {
     peerKey,
     peerId: peerIdFromPrivateKey(peerKey).toString(),
-    signing: { kid: signingFile.kid, privateKey: await importSigningKey(signingFile.privateJwk), publicJwk: signingFile.publicJwk },
+    signing: { kid: signingFile.kid, privateKey, publicJwk: signingFile.publicJwk },
     apiToken
   }
 }
 
 /** Reads the API token of a node without loading its other keys (used by the CLI). */
 export function readApiToken (dataDir: string): string {
-  return readSecret(join(dataDir, 'keys', API_TOKEN)).toString('utf8').trim()
+  const path = join(dataDir, 'keys', API_TOKEN)
+  const token = readSecret(path).toString('utf8').trim()
+  if (!/^[A-Za-z0-9_-]{32,}$/.test(token)) {
+    // The value is not printed: a wrong file could hold a private key.
+    throw new errors.ConfigInvalidError(`\`${path}\` does not hold an API token (32 or more base64url characters); delete it and run \`nfp init --force\` to create one`)
+  }
+  return token
 }
 
 function readSecret (path: string): Buffer {
   if (!existsSync(path)) {
     throw new errors.ConfigInvalidError(`key file \`${path}\` is missing; run \`nfp init\` for this node first`)
   }
-  const mode = statSync(path).mode & 0o777
-  if ((mode & 0o077) !== 0) {
-    throw new errors.ConfigInvalidError(`key file \`${path}\` has mode ${mode.toString(8)}; it must be readable by its owner only (chmod 600)`)
-  }
+  checkPrivate(path, 'key file', 0o077, 'chmod 600')
   return readFileSync(path)
+}
+
+function checkPrivate (path: string, what: string, forbidden: number, fix: string): void {
+  if (!existsSync(path)) {
+    throw new errors.ConfigInvalidError(`${what} \`${path}\` is missing; run \`nfp init\` for this node first`)
+  }
+  const mode = statSync(path).mode & 0o777
+  if ((mode & forbidden) !== 0) {
+    throw new errors.ConfigInvalidError(`${what} \`${path}\` has mode ${mode.toString(8)}; it must be accessible by its owner only (${fix})`)
+  }
+}
+
+function parseKeyFile<T> (path: string, parse: (bytes: Buffer) => T): T {
+  const bytes = readSecret(path)
+  try {
+    return parse(bytes)
+  } catch (err) {
+    throw new errors.ConfigInvalidError(`key file \`${path}\` is damaged and cannot be read (${(err as Error).message}); restore it from a backup`, { cause: err })
+  }
 }

@@ -44,11 +44,17 @@ export async function startNode (config: NodeConfig, log?: Logger): Promise<Runn
 
   const store = await NodeStore.open(join(config.dataDir, 'db'))
   let service: NodeService | undefined
-  const network = await createNetwork({
-    privateKey: identity.peerKey,
-    listen: config.p2p.listen,
-    isMember: (peerId) => service?.isMemberPeer(peerId) ?? false
-  })
+  let network: Awaited<ReturnType<typeof createNetwork>>
+  try {
+    network = await createNetwork({
+      privateKey: identity.peerKey,
+      listen: config.p2p.listen,
+      isMember: (peerId) => service?.isMemberPeer(peerId) ?? false
+    })
+  } catch (err) {
+    await store.close()
+    throw new errors.ConfigInvalidError(`cannot listen for peers on ${config.p2p.listen.join(', ')}: ${(err as Error).message.split('\n')[0]}; check \`p2p.listen\` in ${config.configPath} and that no other process uses the port`, { cause: err })
+  }
   service = new NodeService({ config, identity, membership, store, policy, network, log: logger })
   await handleShare(network, async (request, remote) => await service!.receive(request, remote), logger)
 
@@ -59,7 +65,7 @@ export async function startNode (config: NodeConfig, log?: Logger): Promise<Runn
   } catch (err) {
     await network.stop()
     await store.close()
-    throw err
+    throw new errors.ConfigInvalidError(`cannot serve the HTTP API on ${config.http.host}:${config.http.port}: ${(err as Error).message}; check \`http\` in ${config.configPath} and that no other process uses the port`, { cause: err })
   }
   await store.commit({ audit: [{ event: 'node.started', detail: `policy ${policy.jurisdiction} ${policy.version}` }] })
   logger.info({ url, peerId: identity.peerId, listen: network.getMultiaddrs().map(a => a.toString()) }, 'node started')

@@ -22,12 +22,23 @@ const PUBLIC_PREFIXES = ['/health', '/docs']
 export async function buildApp (service: NodeService, log: Logger): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: log as FastifyBaseLogger,
+    // Requests Node's HTTP parser rejects (a garbage request line, too-long headers) get the
+    // same error shape as everything else.
+    clientErrorHandler: (err, socket) => {
+      const status = (err as { code?: string }).code === 'HPE_HEADER_OVERFLOW' ? 431 : 400
+      const body = JSON.stringify({ statusCode: status, code: 'ERR_HTTP_REQUEST_INVALID', error: status === 431 ? 'Request Header Fields Too Large' : 'Bad Request', message: 'the HTTP request could not be parsed' })
+      if (socket.writable) socket.end(`HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`)
+      else socket.destroy()
+    },
     bodyLimit: 1024 * 1024,
     // Route schemas must report unknown fields, not strip them. Records are checked by the
-    // protocol package's validator, which never coerces. Coercion here only turns query strings
-    // into the integers the route schemas declare.
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } }
+    // protocol package's validator, which never coerces. Coercion here turns query strings into
+    // the integers the route schemas declare; it does not turn arrays into strings.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: true, useDefaults: true } }
   }).withTypeProvider<TypeBoxTypeProvider>()
+
+  // Only JSON bodies are accepted; a text body gets 415 instead of a confusing schema error.
+  app.removeContentTypeParser('text/plain')
 
   installErrorHandler(app)
   installNotFoundHandler(app)

@@ -9,6 +9,12 @@ import type { ErrorFrame, ShareRequest, ShareResponse } from '@ceasefire/protoco
 import type { Logger } from 'pino'
 import type { Network } from './network.ts'
 
+/**
+ * Time a peer has to send its request frame after opening a stream. Without it a member could
+ * hold streams open without sending anything until the stream limit is reached.
+ */
+const REQUEST_READ_TIMEOUT_MS = 10000
+
 /** Handles one decoded share request from an authenticated peer and returns the response frame. */
 export type ShareHandler = (request: ShareRequest, remotePeerId: string) => Promise<ShareResponse>
 
@@ -19,7 +25,7 @@ export async function handleShare (network: Network, handler: ShareHandler, log:
     const lp = lpStream(stream, { maxDataLength: MAX_FRAME_BYTES })
     let response: ShareResponse
     try {
-      const frame = await lp.read()
+      const frame = await lp.read({ signal: AbortSignal.timeout(REQUEST_READ_TIMEOUT_MS) })
       const request = decodeShareRequest(frame.subarray())
       response = await handler(request, remote)
     } catch (err) {
@@ -72,6 +78,9 @@ export async function sendShare (
 
 function toErrorFrame (err: unknown): ErrorFrame {
   if (err instanceof NfpError) return { type: 'error', code: err.code, message: err.message }
+  if ((err as Error)?.name === 'AbortError' || (err as Error)?.name === 'TimeoutError') {
+    return { type: 'error', code: errors.FrameMalformedError.code, message: `no complete request frame within ${REQUEST_READ_TIMEOUT_MS} ms` }
+  }
   const name = (err as Error)?.name
   if (name === 'InvalidDataLengthError' || name === 'InvalidDataLengthLengthError') {
     return { type: 'error', code: errors.FrameTooLargeError.code, message: `frame exceeds the maximum of ${MAX_FRAME_BYTES} bytes` }

@@ -159,3 +159,35 @@ t.test('transport errors use the error shape', async t => {
   t.equal(missing.statusCode, 404)
   t.equal(missing.json().code, 'ERR_HTTP_ROUTE_NOT_FOUND')
 })
+
+t.test('body values are not coerced', async t => {
+  const { status, body } = await call('POST', '/records/urn:nfp:se:firearm:api-1/share', { to: ['DE'] })
+  t.equal(status, 400)
+  t.equal(body.code, 'ERR_HTTP_REQUEST_INVALID')
+})
+
+t.test('plain text body is 415', async t => {
+  const response = await se.app.inject({ method: 'POST', url: '/records', headers: { ...auth, 'content-type': 'text/plain' }, payload: 'hello' })
+  t.equal(response.statusCode, 415)
+  t.equal(response.json().code, 'ERR_HTTP_MEDIA_TYPE')
+})
+
+t.test('decision for self is refused', async t => {
+  const { status, body } = await call('POST', '/records/urn:nfp:se:firearm:api-1/decision', { to: 'SE' })
+  t.equal(status, 404)
+  t.equal(body.code, 'ERR_PEER_UNKNOWN')
+})
+
+t.test('keep mode leaves a stored record', async t => {
+  const kept = await call('POST', '/records?existing=keep', firearmDraft('SE', 'api-1', { model: '26' }))
+  t.equal(kept.status, 200)
+  t.equal(kept.body.status, 'kept')
+  const stored = await call('GET', '/records/urn:nfp:se:firearm:api-1')
+  t.equal(stored.body.signed.record.model, '19', 'the stored version is unchanged')
+})
+
+t.test('type filter error names the values', async t => {
+  const { status, body } = await call('GET', '/records?type=Bomb')
+  t.equal(status, 400)
+  t.equal(body.message.match(/must be equal to one of/g)?.length, 1)
+})

@@ -16,16 +16,19 @@ export function recordRoutes (service: NodeService): FastifyPluginAsyncTypebox {
         description: 'The body is a record without `versionHash`; `provenance` may be left out and is filled in. The node checks the record against its schema (unknown fields are rejected, not removed), signs and stores it. Posting the same content again returns `unchanged`.',
         tags: ['records'],
         body: Type.Object({}, { additionalProperties: true, description: 'A record draft; see protocol/schemas/*.schema.json.' }),
+        querystring: Type.Object({
+          existing: Type.Unsafe<'update' | 'keep'>({ type: 'string', enum: ['update', 'keep'], default: 'update', description: '`keep` leaves a stored record with this id as it is (status `kept`), so a repeated import does not undo changes made since.' })
+        }, { additionalProperties: false }),
         response: {
           201: Type.Object({ status: Type.Union([Type.Literal('created'), Type.Literal('updated')]), id: Type.String(), versionHash: Type.String() }),
-          200: Type.Object({ status: Type.Literal('unchanged'), id: Type.String(), versionHash: Type.String() }),
+          200: Type.Object({ status: Type.Union([Type.Literal('unchanged'), Type.Literal('kept')]), id: Type.String(), versionHash: Type.String() }),
           ...errorResponses
         }
       }
     }, async (request, reply) => {
-      const result = await service.ingest(request.body)
+      const result = await service.ingest(request.body, { keepExisting: request.query.existing === 'keep' })
       const record = result.stored.signed.record
-      return await reply.code(result.status === 'unchanged' ? 200 : 201).send({ status: result.status, id: record.id, versionHash: record.versionHash } as never)
+      return await reply.code(result.status === 'created' || result.status === 'updated' ? 201 : 200).send({ status: result.status, id: record.id, versionHash: record.versionHash } as never)
     })
 
     app.get('/records/:id', {
@@ -42,7 +45,7 @@ export function recordRoutes (service: NodeService): FastifyPluginAsyncTypebox {
         summary: 'List stored records, optionally filtered by type and originating jurisdiction',
         tags: ['records'],
         querystring: Type.Object({
-          type: Type.Optional(Type.Union(RECORD_TYPES.map(t => Type.Literal(t)))),
+          type: Type.Optional(Type.Unsafe<string>({ type: 'string', enum: [...RECORD_TYPES] })),
           jurisdiction: Type.Optional(Type.String({ pattern: '^[A-Z]{2}$' })),
           after: Type.Optional(Type.String({ description: 'Return records whose id sorts after this id (the `next` value of the previous page).' })),
           limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 })
@@ -98,8 +101,8 @@ export function recordRoutes (service: NodeService): FastifyPluginAsyncTypebox {
       }
     }, async (request) => {
       const stored = await service.getRecord(request.params.id)
-      if (service.member(request.body.to) === undefined) {
-        throw new errors.PeerUnknownError(`\`${request.body.to}\` is not a member of the federation`)
+      if (service.member(request.body.to) === undefined || request.body.to === service.jurisdiction) {
+        throw new errors.PeerUnknownError(`\`${request.body.to}\` is not another member of the federation`)
       }
       return service.decide(stored.signed.record, request.body.to) as unknown as DecisionBody
     })
