@@ -47,7 +47,7 @@ export function integerOption (values: Record<string, string | boolean | undefin
   const value = values[name]
   if (value === undefined) return fallback
   const n = Number(value)
-  if (typeof value !== 'string' || !Number.isInteger(n) || n < min || n > max) {
+  if (typeof value !== 'string' || !/^[0-9]+$/.test(value) || n < min || n > max) {
     throw new UsageError(`option --${name} must be an integer from ${min} to ${max}, got ${String(value)}`)
   }
   return n

@@ -1,4 +1,4 @@
-import { errorFromCode } from '@ceasefire/protocol'
+import { errorFromCode, errors } from '@ceasefire/protocol'
 import type { NfpError } from '@ceasefire/protocol'
 
 /** A small client of one node's HTTP API, used by the CLI and the demo. */
@@ -8,6 +8,10 @@ export class ApiClient {
 
   constructor (baseUrl: string, token: string) {
     this.baseUrl = baseUrl.replace(/\/$/, '')
+    if (!/^[A-Za-z0-9_-]+$/.test(token)) {
+      // The value is not echoed: a wrong file could hold a private key.
+      throw new errors.ConfigInvalidError('the API token is not a base64url string; check that the token file is `<dataDir>/keys/api-token`')
+    }
     this.#token = token
   }
 
@@ -22,7 +26,7 @@ export class ApiClient {
     try {
       response = await fetch(this.baseUrl + path, init)
     } catch (err) {
-      throw errorFromCode('ERR_PEER_UNREACHABLE', `cannot reach the node API at ${this.baseUrl}: ${(err as Error).message}`)
+      throw new errors.ApiUnreachableError(`cannot reach the node API at ${this.baseUrl}: ${(err as Error).message}; is the node running?`)
     }
     const text = await response.text()
     const parsed = text === '' ? undefined : JSON.parse(text) as Record<string, unknown>

@@ -16,14 +16,16 @@ export const importCommand: Command = {
     api: { type: 'string' },
     'token-file': { type: 'string' },
     file: { type: 'string' },
-    'default-jurisdiction': { type: 'string' }
+    'default-jurisdiction': { type: 'string' },
+    update: { type: 'boolean' }
   },
   help: {
     config: 'Node configuration file; gives the API address and token (or use --api and --token-file).',
     api: 'Base URL of the node API, e.g. http://127.0.0.1:7101.',
     'token-file': 'File holding the node API token.',
     file: 'CSV file in the Agora listings format (required).',
-    'default-jurisdiction': 'Member that receives listings whose origin is free text or not a member (default: this node).'
+    'default-jurisdiction': 'Member that receives listings whose origin is free text or not a member (default: this node).',
+    update: 'Overwrite records that already exist (default: keep them, so a repeated import does not undo later changes).'
   },
   run: async (values) => {
     const api = connect(values)
@@ -50,10 +52,11 @@ export const importCommand: Command = {
     for (const row of mine) {
       for (const draft of row.drafts) {
         try {
-          const result = await api.request<{ status: string }>('POST', '/records', draft)
-          if (result.status !== 'unchanged') created++
+          const result = await api.request<{ status: string }>('POST', `/records?existing=${values.update === true ? 'update' : 'keep'}`, draft)
+          if (result.status === 'created' || result.status === 'updated') created++
         } catch (err) {
-          if (!(err instanceof NfpError) || err.code === 'ERR_PEER_UNREACHABLE') throw err
+          // Errors about the connection or the token would repeat for every record, so stop.
+          if (!(err instanceof NfpError) || FATAL_CODES.has(err.code)) throw err
           failed++
           console.error(`line ${row.line}: ${err.code}: ${err.message}`)
         }
@@ -68,12 +71,20 @@ export const importCommand: Command = {
   }
 }
 
+const FATAL_CODES = new Set(['ERR_API_UNREACHABLE', 'ERR_AUTH_REQUIRED', 'ERR_INTERNAL', 'ERR_STORE_FAILURE'])
+
 function connect (values: Record<string, string | boolean | undefined>): ApiClient {
   if (typeof values.config === 'string') {
     const config = loadConfig(values.config)
     return new ApiClient(`http://${config.http.host}:${config.http.port}`, readApiToken(config.dataDir))
   }
   const api = requireString(values, 'api')
-  const token = readFileSync(requireString(values, 'token-file'), 'utf8').trim()
+  const tokenFile = requireString(values, 'token-file')
+  let token: string
+  try {
+    token = readFileSync(tokenFile, 'utf8').trim()
+  } catch (err) {
+    throw new UsageError(`cannot read token file ${tokenFile}: ${(err as Error).message}`)
+  }
   return new ApiClient(api, token)
 }

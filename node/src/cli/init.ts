@@ -27,6 +27,10 @@ export interface InitOptions {
  */
 export async function initNode (options: InitOptions): Promise<{ configPath: string, member: Member }> {
   const dir = resolve(options.dir)
+  const policiesDir = resolve(options.policiesDir ?? DEFAULT_POLICIES_DIR)
+  if (!existsSync(join(policiesDir, options.jurisdiction.toLowerCase(), 'module.json'))) {
+    throw new UsageError(`no policy module for ${options.jurisdiction} in ${policiesDir}; a node cannot share without its jurisdiction's rules. Create ${join(policiesDir, options.jurisdiction.toLowerCase(), 'module.json')} (see policies/README.md) or pass --policies`)
+  }
   mkdirSync(dir, { recursive: true })
   const configPath = join(dir, 'node.json')
   if (existsSync(configPath) && options.force !== true) {
@@ -39,7 +43,7 @@ export async function initNode (options: InitOptions): Promise<{ configPath: str
     agency: options.agency,
     dataDir: './data',
     federationFile: relative(dir, resolve(dir, options.federationFile ?? '../federation.json')) || '.',
-    policiesDir: relative(dir, resolve(options.policiesDir ?? DEFAULT_POLICIES_DIR)),
+    policiesDir: relative(dir, policiesDir),
     http: { host: '127.0.0.1', port: options.httpPort },
     p2p: { listen: [`/ip4/127.0.0.1/tcp/${options.p2pPort}`] }
   }
@@ -50,7 +54,7 @@ export async function initNode (options: InitOptions): Promise<{ configPath: str
     name: options.name ?? `${options.jurisdiction} National Focal Point`,
     agency: options.agency,
     peerId: identity.peerId,
-    addresses: options.p2pPort === 0 ? [] : [`/ip4/127.0.0.1/tcp/${options.p2pPort}/p2p/${identity.peerId}`],
+    addresses: [`/ip4/127.0.0.1/tcp/${options.p2pPort}/p2p/${identity.peerId}`],
     languages: ['en'],
     signingKeys: [{ kid: identity.signing.kid, jwk: { kty: 'OKP', crv: 'Ed25519', x: identity.signing.publicJwk.x as string } }]
   }
@@ -91,8 +95,8 @@ export const initCommand: Command = {
       dir: requireString(values, 'dir'),
       jurisdiction,
       agency: requireString(values, 'agency'),
-      httpPort: integerOption(values, 'http-port', 7100, 0, 65535),
-      p2pPort: integerOption(values, 'p2p-port', 7200, 0, 65535),
+      httpPort: integerOption(values, 'http-port', 7100, 1, 65535),
+      p2pPort: integerOption(values, 'p2p-port', 7200, 1, 65535),
       force: values.force === true,
       ...(typeof values.name === 'string' ? { name: values.name } : {}),
       ...(typeof values.federation === 'string' ? { federationFile: values.federation } : {}),

@@ -7,8 +7,11 @@ export const startCommand: Command = {
   name: 'start',
   summary: 'run one node from its configuration file until interrupted',
   usage: 'nfp start --config ./se/node.json',
-  options: { config: { type: 'string' } },
-  help: { config: 'Path of the node configuration file written by `nfp init` (required).' },
+  options: { config: { type: 'string' }, 'stop-on-stdin-close': { type: 'boolean' } },
+  help: {
+    config: 'Path of the node configuration file written by `nfp init` (required).',
+    'stop-on-stdin-close': 'Stop when standard input closes; `nfp demo` sets it so its nodes stop when it dies.'
+  },
   run: async (values) => {
     const config = loadConfig(requireString(values, 'config'))
     const node = await startNode(config)
@@ -16,6 +19,11 @@ export const startCommand: Command = {
       const stop = (): void => { resolve() }
       process.once('SIGINT', stop)
       process.once('SIGTERM', stop)
+      if (values['stop-on-stdin-close'] === true) {
+        process.stdin.once('close', stop)
+        process.stdin.once('end', stop)
+        process.stdin.resume()
+      }
     })
     await node.stop()
     return 0

@@ -73,19 +73,29 @@ export async function startFederation (dir: string, options: { fresh: boolean, m
   writeFileSync(join(root, 'federation.json'), JSON.stringify(membership, null, 2) + '\n')
 
   const nodes = new Map<string, DemoNode>()
-  const stop = async (): Promise<void> => { await stopAll(Array.from(nodes.values())) }
+  let stopping = false
+  const stop = async (): Promise<void> => {
+    stopping = true
+    await stopAll(Array.from(nodes.values()))
+  }
   try {
     for (const spec of specs) {
       const { configPath, httpPort } = configs.get(spec.jurisdiction)!
       const nodeDir = join(root, spec.jurisdiction.toLowerCase())
       const logPath = join(nodeDir, 'node.log')
       const log = openSync(logPath, 'a')
-      const child = spawn(process.execPath, [MAIN, 'start', '--config', configPath], { stdio: ['ignore', log, log] })
+      // The pipe on stdin closes when this process dies, however it dies, and the node then stops.
+      const child = spawn(process.execPath, [MAIN, 'start', '--config', configPath, '--stop-on-stdin-close'], { stdio: ['pipe', log, log] })
       closeSync(log)
       const api = new ApiClient(`http://127.0.0.1:${httpPort}`, readApiToken(join(nodeDir, 'data')))
       nodes.set(spec.jurisdiction, { jurisdiction: spec.jurisdiction, dir: nodeDir, api, process: child, logPath })
     }
     for (const node of nodes.values()) await waitHealthy(node, 30000)
+    for (const node of nodes.values()) {
+      node.process.once('exit', (code, signal) => {
+        if (!stopping) console.error(`node ${node.jurisdiction} exited unexpectedly (${signal ?? `status ${String(code)}`}); see ${node.logPath}`)
+      })
+    }
   } catch (err) {
     await stop()
     throw err

@@ -49,8 +49,8 @@ export async function runScenario (nodes: Map<string, DemoNode>, print: (line: s
   for (const [jurisdiction, drafts] of imported) {
     let created = 0
     for (const draft of drafts) {
-      const result = await node(jurisdiction).api.request<{ status: string }>('POST', '/records', draft)
-      if (result.status !== 'unchanged') created++
+      const result = await node(jurisdiction).api.request<{ status: string }>('POST', '/records?existing=keep', draft)
+      if (result.status === 'created' || result.status === 'updated') created++
     }
     const rows = plan.rows.filter(r => r.jurisdiction === jurisdiction)
     const freeText = rows.filter(r => r.shipFromRaw !== undefined && !isCountryOf(r.shipFromRaw, jurisdiction)).length
@@ -136,6 +136,9 @@ export async function runScenario (nodes: Map<string, DemoNode>, print: (line: s
   print('')
   print('== 5. DE passes an SE listing on to NL: first without, then with SE\'s consent')
   if (sample !== undefined) {
+    // On a repeated run the listing may still carry last run's consent, so start without it.
+    await node('SE').api.request('POST', '/records', sample)
+    await share(node('SE'), sample.id, 'DE')
     const refused = await share(node('DE'), sample.id, 'NL')
     print(`    DE -> NL  ${sample.id} (originator SE, no consent): ${describe(refused)}`)
     expect(refused.effect === 'deny', 'DE may not pass on an SE record without SE\'s consent')

@@ -88,6 +88,9 @@ export function readCsvRecords (text: string): CsvReadResult {
         // `raw` makes errors carry the text read so far, which errorOffset needs.
         raw: true,
         relax_column_count: true,
+        // Files edited by hand can mix CRLF and LF; without both delimiters csv-parse keeps the
+        // first one it sees and merges the rows that end otherwise.
+        record_delimiter: ['\r\n', '\n'],
         on_record: (wrapped: unknown, context: InfoRecord) => {
           const fields = (wrapped as { record: string[] }).record
           // A blank line arrives as one empty field and is dropped here, not with `skip_empty_lines`,
@@ -272,7 +275,8 @@ function readDecimal (column: AgoraColumn, text: string, problems: string[]): nu
 
 function readDate (column: AgoraColumn, text: string, problems: string[]): string | undefined {
   // Date.parse accepts 2014-02-30 and rolls it over, so the round trip rejects impossible dates.
-  const valid = /^\d{4}-\d{2}-\d{2}$/.test(text) && new Date(`${text}T00:00:00Z`).toISOString().startsWith(text)
+  const time = /^\d{4}-\d{2}-\d{2}$/.test(text) ? Date.parse(`${text}T00:00:00Z`) : Number.NaN
+  const valid = !Number.isNaN(time) && new Date(time).toISOString().startsWith(text)
   if (!valid) {
     problems.push(`${column} must be a calendar date written YYYY-MM-DD, got ${quote(text)}`)
     return undefined

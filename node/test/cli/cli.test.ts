@@ -100,3 +100,31 @@ t.test('import reports bad rows by line', async t => {
   t.match(stdout, /2 rows could not be read/)
   t.match(stderr, /imported 2\/2 rows/)
 })
+
+t.test('init checks ports and policy module', async t => {
+  const hex = await nfp('init', '--jurisdiction', 'SE', '--agency', 'x', '--dir', join(tmp, 'p1'), '--http-port', '0x1F90')
+  t.equal(hex.code, 2)
+  t.match(hex.stderr, /--http-port must be an integer from 1 to 65535/)
+  const zero = await nfp('init', '--jurisdiction', 'SE', '--agency', 'x', '--dir', join(tmp, 'p2'), '--p2p-port', '0')
+  t.equal(zero.code, 2)
+  const noModule = await nfp('init', '--jurisdiction', 'FI', '--agency', 'x', '--dir', join(tmp, 'fi'))
+  t.equal(noModule.code, 2)
+  t.match(noModule.stderr, /no policy module for FI/)
+})
+
+t.test('import does not echo a wrong token file', async t => {
+  const secret = join(tmp, 'not-a-token.json')
+  writeFileSync(secret, JSON.stringify({ d: 'PRIVATE-KEY-MATERIAL' }))
+  const { code, stderr } = await nfp('import', '--api', 'http://127.0.0.1:9', '--token-file', secret, '--file', CSV)
+  t.equal(code, 1)
+  t.match(stderr, /ERR_CONFIG_INVALID: the API token is not a base64url string/)
+  t.notOk(stderr.includes('PRIVATE-KEY-MATERIAL'))
+})
+
+t.test('import stops when the API is unreachable', async t => {
+  const tokenFile = join(tmp, 'token')
+  writeFileSync(tokenFile, 'a'.repeat(43))
+  const { code, stderr } = await nfp('import', '--api', 'http://127.0.0.1:9', '--token-file', tokenFile, '--file', CSV)
+  t.equal(code, 1)
+  t.match(stderr, /ERR_API_UNREACHABLE: cannot reach the node API/)
+})

@@ -169,3 +169,19 @@ t.test('broken header names fields by number', async t => {
   t.same(records.map(record => record.line), [2])
   t.match(errors[0]?.message, /^invalid CSV quoting in field 2: text follows the closing quote/)
 })
+
+t.test('month 00 is a row error', async t => {
+  const text = readFileSync(new URL('../../../data/agora-weapons-2014/agora_weapons_listings_2014Q1.csv', import.meta.url), 'utf8').split('\n').slice(0, 3).join('\n').replace('2014-02-23', '2014-00-10')
+  const result = readAgoraListingsCsv(text)
+  t.equal(result.errors.length, 1)
+  t.equal(result.errors[0]!.line, 2)
+  t.match(result.errors[0]!.message, /first_seen must be a calendar date/)
+})
+
+t.test('mixed line endings keep every row', async t => {
+  const lines = readFileSync(new URL('../../../data/agora-weapons-2014/agora_weapons_listings_2014Q1.csv', import.meta.url), 'utf8').split(/\r?\n/)
+  const text = lines.slice(0, 4).join('\r\n') + '\r\n' + lines.slice(4, 6).join('\n') + '\n'
+  const result = readAgoraListingsCsv(text)
+  t.equal(result.errors.length, 0)
+  t.equal(result.rows.length, 5)
+})
