@@ -1,5 +1,7 @@
-import { NfpError, errors, expandRecord, verifySignedRecord } from '@ceasefire/protocol'
-import type { KeyResolver, Membership, NfpRecord, ShareItem, ShareItemResult, ShareRequest, ShareResponse } from '@ceasefire/protocol'
+import { NfpError, errors, expandRecord, signStatement, verifySignedRecord, verifyStatement } from '@ceasefire/protocol'
+import type {
+  DeletionItem, Hop, KeyResolver, Membership, NfpRecord, RecordItem, RevocationItem, ShareItemResult, ShareRequest, ShareResponse, SigningKey
+} from '@ceasefire/protocol'
 import type { Logger } from 'pino'
 import type { AuditDraft, NodeStore, StoredRecord } from './store/store.ts'
 
@@ -9,96 +11,192 @@ export interface InboundContext {
   membership: Membership
   store: NodeStore
   resolveKey: KeyResolver
+  signingKey: { privateKey: SigningKey, kid: string }
   log: Logger
   now: () => Date
+  /** Called after a revocation deleted a record here, so the node can pass it on and confirm it. */
+  onDeleted: (recordId: string, revocation: string, reason: string) => Promise<void>
+  /** Called with a verified deletion receipt that names this node as the originator. */
+  onDeletionReceipt: (statement: DeletionStatement, jws: string) => Promise<void>
+}
+
+export interface RevocationStatement {
+  by: string
+  recordId: string
+  reason: string
+  at: string
+}
+
+export interface DeletionStatement {
+  by: string
+  recordId: string
+  originator: string
+  reason: string
+  at: string
+}
+
+export interface HopStatement {
+  by: string
+  recordId: string
+  versionHash: string
+  to: string
+  at: string
 }
 
 /** Most rejected record ids named in the one audit entry that sums up a message's rejections. */
 const MAX_IDS_IN_REJECTION_ENTRY = 10
 
 /**
- * Handles a share request from an authenticated peer. Each record is verified before anything
- * is stored and committed with its own audit entry; rejections of one message share a single
- * audit entry, so a hostile member cannot grow the log by one entry per junk item.
+ * Handles a share request from an authenticated peer and returns the results with a receipt
+ * signed by this node. Each item is verified before anything is stored and committed with its
+ * own audit entry; rejections of one message share a single audit entry, so a hostile member
+ * cannot grow the log by one entry per junk item.
  */
 export async function receiveShare (context: InboundContext, request: ShareRequest, remotePeerId: string): Promise<ShareResponse> {
   const sender = context.membership.members.find(m => m.peerId === remotePeerId)
-  if (sender === undefined || sender.jurisdiction !== request.sender) {
+  if (sender === undefined || sender.jurisdiction !== request.sender || request.receiver !== context.jurisdiction) {
     await context.store.commit({ audit: [{ event: 'share.refused', peer: sender?.jurisdiction ?? remotePeerId, messageId: request.messageId, code: errors.PeerIdentityMismatchError.code }] })
-    context.log.warn({ peer: sender?.jurisdiction ?? remotePeerId, messageId: request.messageId }, 'share message names another sender than its connection')
-    return { type: 'error', messageId: request.messageId, code: errors.PeerIdentityMismatchError.code, message: `connection is authenticated as ${sender?.jurisdiction ?? 'a non-member'} but the message claims sender ${request.sender}` }
+    context.log.warn({ peer: sender?.jurisdiction ?? remotePeerId, messageId: request.messageId }, 'share message names another sender or receiver than its connection')
+    return { type: 'error', messageId: request.messageId, code: errors.PeerIdentityMismatchError.code, message: `connection is authenticated as ${sender?.jurisdiction ?? 'a non-member'} to ${context.jurisdiction}, but the message says ${request.sender} to ${request.receiver}` }
   }
 
   const results: ShareItemResult[] = []
   for (const [index, item] of request.items.entries()) {
-    results.push(await receiveItem(context, index, item, request))
+    try {
+      if (item.kind === 'record') results.push(await receiveRecord(context, index, item, request))
+      else if (item.kind === 'revocation') results.push(await receiveRevocation(context, index, item, request))
+      else results.push(await receiveDeletion(context, index, item))
+    } catch (err) {
+      const error = err instanceof NfpError ? err : new errors.InternalError('item could not be processed', { cause: err })
+      const id = item.kind === 'record' && typeof item.signed?.record?.id === 'string' ? item.signed.record.id : undefined
+      results.push({ index, ...(id === undefined ? {} : { id }), status: 'rejected', code: error.code, message: error.message })
+    }
   }
 
-  const rejected = results.filter(r => r.status === 'rejected')
-  const audit: AuditDraft[] = []
-  if (rejected.length > 0) {
-    const ids = rejected.map(r => r.id ?? '(no id)').slice(0, MAX_IDS_IN_REJECTION_ENTRY)
-    const codes = countCodes(rejected)
-    audit.push({
-      event: 'record.rejected',
-      peer: request.sender,
-      messageId: request.messageId,
-      code: rejected[0]!.code as string,
-      ...(rejected.length === 1 && rejected[0]!.id !== undefined ? { recordId: rejected[0]!.id } : {}),
-      detail: `${rejected.length} of ${results.length} records rejected (${codes}): ${ids.join(', ')}${rejected.length > ids.length ? ', …' : ''}`
-    })
-    context.log.warn({ peer: request.sender, messageId: request.messageId, rejected: rejected.length, codes }, 'records rejected')
-  }
+  const seqTo = request.seqFrom + request.items.length - 1
+  const receipt = await signStatement('receipt', {
+    by: context.jurisdiction,
+    messageId: request.messageId,
+    sender: request.sender,
+    seqFrom: request.seqFrom,
+    seqTo,
+    results,
+    at: context.now().toISOString()
+  }, context.signingKey)
+
+  const cursor = await context.store.read<{ applied: number }>('cursors', `in!${request.sender}`)
   await context.store.commit({
     inbox: { messageId: request.messageId, sender: request.sender, receivedAt: context.now().toISOString(), results: results.map(r => ({ ...(r.id === undefined ? {} : { id: r.id }), status: r.status, ...(r.code === undefined ? {} : { code: r.code }) })) },
-    audit
+    writes: [{ collection: 'cursors', key: `in!${request.sender}`, value: { applied: Math.max(cursor?.applied ?? 0, seqTo) } }],
+    audit: rejectionAudit(context, request, results)
   })
-  return { type: 'share-result', messageId: request.messageId, receiver: context.jurisdiction, results }
+  return { type: 'share-result', messageId: request.messageId, receiver: context.jurisdiction, results, receipt }
 }
 
-async function receiveItem (context: InboundContext, index: number, item: ShareItem, request: ShareRequest): Promise<ShareItemResult> {
-  const claimedId = typeof item.signed?.record?.id === 'string' ? item.signed.record.id : undefined
-  try {
-    const record = await verifySignedRecord(item.signed, context.resolveKey)
-    await expandRecord(record)
+async function receiveRecord (context: InboundContext, index: number, item: RecordItem, request: ShareRequest): Promise<ShareItemResult> {
+  const record = await verifySignedRecord(item.signed, context.resolveKey)
+  await expandRecord(record)
 
-    if (record.provenance.jurisdiction === context.jurisdiction || item.hops.some(h => h.jurisdiction === context.jurisdiction)) {
-      throw new errors.RecordNotOwnedError(`record \`${record.id}\` originated at or already passed through ${context.jurisdiction}; a node does not take back its own records`)
-    }
-
-    const stored: StoredRecord = {
-      // Only the record and its signature are kept: nothing unsigned travels on from here.
-      signed: { record, signature: { protected: item.signed.signature.protected, signature: item.signed.signature.signature } },
-      origin: 'received',
-      receivedFrom: request.sender,
-      hops: [...item.hops, { jurisdiction: request.sender, at: request.sentAt }],
-      storedAt: context.now().toISOString()
-    }
-    let unchanged = false
-    await context.store.commit({
-      record: stored,
-      precondition: (existing) => {
-        if (existing === undefined) return
-        if (existing.signed.record.versionHash === record.versionHash) {
-          unchanged = true
-          throw new Unchanged()
-        }
-        if (!isNewer(record, existing.signed.record)) {
-          throw new errors.RecordStaleError(`record \`${record.id}\` modified ${record.provenance.modified} is not newer than the stored version modified ${existing.signed.record.provenance.modified}`)
-        }
-      },
-      audit: [{ event: 'record.received', recordId: record.id, recordType: record.type, versionHash: record.versionHash, peer: request.sender, messageId: request.messageId, detail: `signed by ${record.provenance.jurisdiction}, via ${stored.hops.map(h => h.jurisdiction).join(' > ')}` }]
-    }).catch((err: unknown) => {
-      if (!(err instanceof Unchanged)) throw err
-    })
-
-    if (unchanged) return { index, id: record.id, versionHash: record.versionHash, status: 'unchanged' }
-    context.log.info({ recordId: record.id, peer: request.sender, messageId: request.messageId }, 'record received')
-    return { index, id: record.id, versionHash: record.versionHash, status: 'stored' }
-  } catch (err) {
-    const error = err instanceof NfpError ? err : new errors.InternalError('record could not be processed', { cause: err })
-    return { index, ...(claimedId === undefined ? {} : { id: claimedId }), status: 'rejected', code: error.code, message: error.message }
+  if (record.provenance.jurisdiction === context.jurisdiction || item.hops.slice(0, -1).some(h => h.jurisdiction === context.jurisdiction)) {
+    throw new errors.RecordNotOwnedError(`record \`${record.id}\` originated at or already passed through ${context.jurisdiction}; a node does not take back its own records`)
   }
+  await verifyPath(context, record, item.hops, request.sender)
+
+  const stored: StoredRecord = {
+    // Only the record and its signature are kept: nothing unsigned travels on from here.
+    signed: { record, signature: { protected: item.signed.signature.protected, signature: item.signed.signature.signature } },
+    origin: 'received',
+    receivedFrom: request.sender,
+    hops: item.hops,
+    storedAt: context.now().toISOString()
+  }
+  let unchanged = false
+  await context.store.commit({
+    record: stored,
+    precondition: (existing) => {
+      if (existing === undefined) return
+      if (existing.signed.record.versionHash === record.versionHash) {
+        unchanged = true
+        throw new Unchanged()
+      }
+      if (!isNewer(record, existing.signed.record)) {
+        throw new errors.RecordStaleError(`record \`${record.id}\` modified ${record.provenance.modified} is not newer than the stored version modified ${existing.signed.record.provenance.modified}`)
+      }
+    },
+    audit: [{ event: 'record.received', recordId: record.id, recordType: record.type, versionHash: record.versionHash, peer: request.sender, messageId: request.messageId, detail: `signed by ${record.provenance.jurisdiction}, path ${item.hops.map(h => h.jurisdiction).join(' > ')} > ${context.jurisdiction}` }]
+  }).catch((err: unknown) => {
+    if (!(err instanceof Unchanged)) throw err
+  })
+
+  if (unchanged) return { index, id: record.id, versionHash: record.versionHash, status: 'unchanged' }
+  context.log.info({ recordId: record.id, peer: request.sender, messageId: request.messageId }, 'record received')
+  return { index, id: record.id, versionHash: record.versionHash, status: 'stored' }
+}
+
+/**
+ * Checks the signed path of a record: it starts at the originator, every hop was signed by the
+ * node it names for this record version and names the next node, and the last hop is the
+ * sender's, addressed to this node.
+ */
+async function verifyPath (context: InboundContext, record: NfpRecord, hops: Hop[], sender: string): Promise<void> {
+  const invalid = (why: string): never => { throw new errors.RecordPathInvalidError(`path of record \`${record.id}\` is invalid: ${why}`) }
+  if (hops[0]?.jurisdiction !== record.provenance.jurisdiction) invalid(`it must start at the originator ${record.provenance.jurisdiction}`)
+  const last = hops[hops.length - 1] as Hop
+  if (last.jurisdiction !== sender || last.to !== context.jurisdiction) invalid(`its last hop must be ${sender} to ${context.jurisdiction}`)
+
+  const seen = new Set<string>()
+  for (const [i, hop] of hops.entries()) {
+    if (seen.has(hop.jurisdiction)) invalid(`${hop.jurisdiction} appears twice`)
+    seen.add(hop.jurisdiction)
+    const next = hops[i + 1]
+    if (next !== undefined && hop.to !== next.jurisdiction) invalid(`hop ${i} goes to ${hop.to} but the next hop is ${next.jurisdiction}`)
+    const statement = await verifyStatement<HopStatement>('hop', hop.proof, context.resolveKey).catch((err: unknown) => invalid(`hop ${i} proof: ${(err as Error).message}`))
+    if (statement.by !== hop.jurisdiction || statement.recordId !== record.id || statement.versionHash !== record.versionHash || statement.to !== hop.to || statement.at !== hop.at) {
+      invalid(`hop ${i} proof does not match the hop or the record version`)
+    }
+  }
+}
+
+async function receiveRevocation (context: InboundContext, index: number, item: RevocationItem, request: ShareRequest): Promise<ShareItemResult> {
+  const statement = await verifyStatement<RevocationStatement>('revocation', item.revocation, context.resolveKey)
+  const originator = statement.recordId.split(':')[2]?.toUpperCase()
+  if (statement.by !== originator) {
+    throw new errors.SignatureInvalidError(`revocation of \`${statement.recordId}\` is signed by ${statement.by}, not by its originator ${String(originator)}`)
+  }
+
+  const existing = await context.store.getRecord(statement.recordId)
+  await context.store.commit({
+    deleteRecordId: statement.recordId,
+    audit: [{ event: 'record.deleted', recordId: statement.recordId, peer: request.sender, messageId: request.messageId, detail: `revoked by ${statement.by}: ${statement.reason}${existing === undefined ? ' (not held)' : ''}` }]
+  })
+  context.log.info({ recordId: statement.recordId, peer: request.sender }, 'record deleted on revocation')
+  await context.onDeleted(statement.recordId, item.revocation, `revoked by ${statement.by}`)
+  return { index, id: statement.recordId, status: 'deleted' }
+}
+
+async function receiveDeletion (context: InboundContext, index: number, item: DeletionItem): Promise<ShareItemResult> {
+  const statement = await verifyStatement<DeletionStatement>('deletion', item.deletion, context.resolveKey)
+  if (statement.originator !== context.jurisdiction) {
+    throw new errors.RecordNotOwnedError(`deletion receipt for \`${statement.recordId}\` is addressed to ${statement.originator}, not to ${context.jurisdiction}`)
+  }
+  await context.onDeletionReceipt(statement, item.deletion)
+  return { index, id: statement.recordId, status: 'accepted' }
+}
+
+function rejectionAudit (context: InboundContext, request: ShareRequest, results: ShareItemResult[]): AuditDraft[] {
+  const rejected = results.filter(r => r.status === 'rejected')
+  if (rejected.length === 0) return []
+  const ids = rejected.map(r => r.id ?? '(no id)').slice(0, MAX_IDS_IN_REJECTION_ENTRY)
+  const codes = countCodes(rejected)
+  context.log.warn({ peer: request.sender, messageId: request.messageId, rejected: rejected.length, codes }, 'items rejected')
+  return [{
+    event: 'record.rejected',
+    peer: request.sender,
+    messageId: request.messageId,
+    code: rejected[0]!.code as string,
+    ...(rejected.length === 1 && rejected[0]!.id !== undefined ? { recordId: rejected[0]!.id } : {}),
+    detail: `${rejected.length} of ${results.length} items rejected (${codes}): ${ids.join(', ')}${rejected.length > ids.length ? ', …' : ''}`
+  }]
 }
 
 /** Aborts a commit whose record is already stored in the same version; not an error to report. */

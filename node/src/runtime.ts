@@ -58,11 +58,13 @@ export async function startNode (config: NodeConfig, log?: Logger): Promise<Runn
   service = new NodeService({ config, identity, membership, store, policy, network, log: logger })
   await handleShare(network, async (request, remote) => await service!.receive(request, remote), logger)
 
+  service.start()
   const app = await buildApp(service, logger)
   let url: string
   try {
     url = await app.listen({ host: config.http.host, port: config.http.port })
   } catch (err) {
+    service.stop()
     await network.stop()
     await store.close()
     throw new errors.ConfigInvalidError(`cannot serve the HTTP API on ${config.http.host}:${config.http.port}: ${(err as Error).message}; check \`http\` in ${config.configPath} and that no other process uses the port`, { cause: err })
@@ -75,6 +77,7 @@ export async function startNode (config: NodeConfig, log?: Logger): Promise<Runn
     app,
     url,
     stop: async () => {
+      service!.stop()
       await app.close()
       await network.stop()
       await store.close()

@@ -1,17 +1,20 @@
 import { randomUUID } from 'node:crypto'
 import {
-  NfpError, canonicalize, computeVersionHash, errors, expandRecord, importSigningKey, signRecord, validateRecord
+  NfpError, canonicalize, computeVersionHash, errors, expandRecord, importSigningKey, signRecord, signStatement, validateRecord
 } from '@ceasefire/protocol'
-import type { Member, Membership, NfpRecord, ShareRequest, ShareResponse, SigningKey } from '@ceasefire/protocol'
+import type { Hop, Member, Membership, NfpRecord, RecordItem, ShareRequest, ShareResponse, SigningKey } from '@ceasefire/protocol'
 import type { Logger } from 'pino'
-import { receiveShare } from './inbound.ts'
-import { redactedCopy } from './redact.ts'
 import type { NodeConfig } from './config.ts'
+import { Delivery } from './delivery/worker.ts'
+import { Outbox } from './delivery/outbox.ts'
+import type { OutboxItem } from './delivery/outbox.ts'
+import { Revocations } from './delivery/revocations.ts'
 import type { NodeIdentity } from './identity.ts'
+import { receiveShare } from './inbound.ts'
 import type { Network } from './net/network.ts'
-import { sendShare } from './net/share.ts'
 import { evaluateOutbound } from './policy/index.ts'
 import type { OutboundDecision as Decision, PolicyModule } from './policy/index.ts'
+import { redactedCopy } from './redact.ts'
 import type { AuditDraft, NodeStore, StoredRecord } from './store/store.ts'
 
 export interface IngestResult {
@@ -25,9 +28,13 @@ export interface ShareOutcome {
   recordId: string
   recipient: string
   decision: Decision
-  /** Version hash of the copy that was sent (differs from the stored one when fields were removed). */
-  sentVersionHash?: string
-  delivery: { status: 'stored' | 'unchanged', messageId: string }
+  /** Version hash of the copy that was queued (differs from the stored one when fields were removed). */
+  sentVersionHash: string
+  /**
+   * `queued`: not acknowledged within the wait; the outbox keeps retrying. Otherwise the
+   * receiver's result from its signed receipt.
+   */
+  delivery: { status: 'stored' | 'unchanged' | 'queued', seq: number, messageId?: string }
 }
 
 export interface NodeServiceInit {
@@ -43,14 +50,18 @@ export interface NodeServiceInit {
 
 /**
  * The node's operations: ingest records of its own jurisdiction, share a record with a peer
- * under the outbound policy, and accept records that peers send. Every decision and every
- * send, receipt and rejection is written to the audit log in the same batch as its effect.
+ * under the outbound policy through the durable outbox, revoke what was shared, and accept
+ * what peers send. Every decision and every send, receipt and rejection is written to the
+ * audit log in the same batch as its effect.
  */
 export class NodeService {
   readonly config: NodeConfig
   readonly identity: NodeIdentity
   readonly store: NodeStore
   readonly network: Network
+  readonly outbox: Outbox
+  readonly delivery: Delivery
+  readonly revocations: Revocations
   readonly #policy: PolicyModule
   readonly #log: Logger
   readonly #now: () => Date
@@ -66,6 +77,37 @@ export class NodeService {
     this.#log = init.log
     this.#now = init.now ?? (() => new Date())
     this.#membership = init.membership
+    this.outbox = new Outbox(init.store)
+    this.delivery = new Delivery({
+      jurisdiction: init.config.jurisdiction,
+      outbox: this.outbox,
+      network: init.network,
+      members: () => this.#membership.members,
+      resolveKey: async (jurisdiction, kid) => await this.#resolveKey(jurisdiction, kid),
+      timeoutMs: init.config.shareTimeoutMs,
+      log: init.log.child({ component: 'delivery' })
+    })
+    this.revocations = new Revocations({
+      jurisdiction: init.config.jurisdiction,
+      store: init.store,
+      outbox: this.outbox,
+      delivery: this.delivery,
+      signingKey: { privateKey: init.identity.signing.privateKey, kid: init.identity.signing.kid },
+      isMember: (jurisdiction) => this.member(jurisdiction) !== undefined,
+      log: init.log.child({ component: 'revocations' }),
+      now: this.#now
+    })
+  }
+
+  /** Starts delivery of whatever the outbox still holds and the review-date sweep. */
+  start (): void {
+    this.delivery.start()
+    this.revocations.start()
+  }
+
+  stop (): void {
+    this.delivery.stop()
+    this.revocations.stop()
   }
 
   get jurisdiction (): string {
@@ -101,6 +143,9 @@ export class NodeService {
     }
     const input = { ...(draft as Record<string, unknown>) }
     delete input.versionHash
+    if (input.id === undefined && typeof input.type === 'string' && /^[A-Za-z]+$/.test(input.type)) {
+      input.id = `urn:nfp:${this.jurisdiction.toLowerCase()}:${input.type.toLowerCase()}:${randomUUID()}`
+    }
 
     const given = input.provenance as Record<string, unknown> | undefined
     if (given?.jurisdiction !== undefined && given.jurisdiction !== this.jurisdiction) {
@@ -140,6 +185,10 @@ export class NodeService {
       audit: [{ event: existing === undefined ? 'record.created' : 'record.updated', recordId: valid.id, recordType: valid.type, versionHash: valid.versionHash }]
     })
     this.#log.info({ recordId: valid.id, versionHash: valid.versionHash }, 'record ingested')
+    if (existing !== undefined) {
+      // Peers that hold an earlier version get this one, each after its own policy decision.
+      void this.#propagateUpdate(valid.id)
+    }
     return { status: existing === undefined ? 'created' : 'updated', stored }
   }
 
@@ -152,11 +201,13 @@ export class NodeService {
   /**
    * Shares one stored record with one member. The outbound policy decides first; a denied
    * record never leaves. Fields the policy removes are taken out of the copy that is sent,
-   * which this node then signs as a new version.
+   * which this node then signs as a new version. The copy goes into the durable outbox with
+   * this node's signed hop; the call waits up to `waitMs` for the receiver's receipt.
    *
-   * @throws PolicyDeniedError carrying the decision, PeerUnknownError, or a delivery error.
+   * @throws PolicyDeniedError carrying the decision, PeerUnknownError, or PeerRejectedError
+   *   when the receiver rejected the record.
    */
-  async share (recordId: string, recipient: string): Promise<ShareOutcome> {
+  async share (recordId: string, recipient: string, options: { waitMs?: number } = {}): Promise<ShareOutcome> {
     const member = this.member(recipient)
     if (member === undefined || recipient === this.jurisdiction) {
       throw new errors.PeerUnknownError(`\`${recipient}\` is not another member of federation \`${this.#membership.federation}\`; members are ${this.#membership.members.map(m => m.jurisdiction).join(', ')}`)
@@ -164,7 +215,7 @@ export class NodeService {
     const stored = await this.getRecord(recordId)
     const record = stored.signed.record
 
-    const decision = this.decide(record, recipient)
+    const decision = this.decide(record, recipient, stored.hops)
     const decisionAudit: AuditDraft = {
       event: 'policy.decision',
       recordId,
@@ -175,76 +226,71 @@ export class NodeService {
       rules: decision.reasons.map(r => r.ruleId),
       ...(decision.removedFields.length > 0 ? { removedFields: [...decision.removedFields] } : {})
     }
-    if (decision.effect === 'deny') {
+    if (decision.effect !== 'permit') {
       await this.store.commit({ audit: [decisionAudit] })
       this.#log.info({ recordId, peer: recipient, rules: decisionAudit.rules }, 'share denied by policy')
       throw Object.assign(new errors.PolicyDeniedError(`sharing \`${recordId}\` with ${recipient} is denied by ${decisionAudit.rules?.join(', ')}`), { decision })
     }
 
-    const signed = decision.removedFields.length > 0 ? await redactedCopy(record, [...decision.removedFields], { privateKey: this.identity.signing.privateKey, kid: this.identity.signing.kid }) : stored.signed
-    const hops = stored.origin === 'local' ? [] : stored.hops
-    const request: ShareRequest = {
-      type: 'share',
-      messageId: randomUUID(),
-      sender: this.jurisdiction,
-      sentAt: this.#now().toISOString(),
-      items: [{ signed, hops }]
+    const key = { privateKey: this.identity.signing.privateKey, kid: this.identity.signing.kid }
+    const signed = decision.removedFields.length > 0 ? await redactedCopy(record, [...decision.removedFields], key) : stored.signed
+    const at = this.#now().toISOString()
+    const hop: Hop = {
+      jurisdiction: this.jurisdiction,
+      to: recipient,
+      at,
+      proof: await signStatement('hop', { by: this.jurisdiction, recordId, versionHash: signed.record.versionHash, to: recipient, at }, key)
     }
+    const item: RecordItem = { kind: 'record', signed, hops: [...stored.hops, hop] }
+    const seq = await this.outbox.enqueue(recipient, { item, recordId, versionHash: signed.record.versionHash, disclose: true }, [decisionAudit])
+    this.delivery.kick(recipient)
 
-    const createdAt = this.#now().toISOString()
-    const outboxBase = { messageId: request.messageId, recipient, recordId, versionHash: signed.record.versionHash, createdAt }
-    const { outboxSeq } = await this.store.commit({
-      outbox: { ...outboxBase, status: 'pending', updatedAt: createdAt },
-      audit: [decisionAudit]
-    })
+    const done = await this.delivery.waitFor(recipient, seq, options.waitMs ?? this.config.shareTimeoutMs)
+    return this.#outcome(recordId, recipient, decision, signed.record.versionHash, seq, done)
+  }
 
-    let response: ShareResponse
-    try {
-      response = await sendShare(this.network, member, request, this.config.shareTimeoutMs)
-    } catch (err) {
-      const error = err instanceof NfpError ? err : new errors.InternalError((err as Error).message, { cause: err })
-      await this.#settle(outboxSeq, outboxBase, 'failed', error.code, error.message, { event: 'share.failed', recordId, peer: recipient, messageId: request.messageId, code: error.code })
-      throw error
+  #outcome (recordId: string, recipient: string, decision: Decision, versionHash: string, seq: number, done: OutboxItem | undefined): ShareOutcome {
+    if (done === undefined) {
+      return { recordId, recipient, decision, sentVersionHash: versionHash, delivery: { status: 'queued', seq } }
     }
-
-    if (response.type === 'error') {
-      await this.#settle(outboxSeq, outboxBase, 'rejected', response.code, response.message, { event: 'share.rejected', recordId, peer: recipient, messageId: request.messageId, code: response.code, detail: response.message })
-      throw new errors.PeerRejectedError(`${recipient} rejected the share message: ${response.code}: ${response.message}`)
-    }
-    const result = response.results.find(r => r.index === 0)
+    const result = done.result
     if (result === undefined || result.status === 'rejected') {
-      const code = result?.code ?? errors.FrameMalformedError.code
-      await this.#settle(outboxSeq, outboxBase, 'rejected', code, result?.message, { event: 'share.rejected', recordId, peer: recipient, messageId: request.messageId, code, detail: result?.message })
-      throw new errors.PeerRejectedError(`${recipient} rejected \`${recordId}\`: ${code}: ${result?.message ?? 'no result for the record'}`)
+      throw new errors.PeerRejectedError(`${recipient} rejected \`${recordId}\`: ${result?.code ?? 'no result'}: ${result?.message ?? ''}`)
     }
-
-    await this.#settle(outboxSeq, outboxBase, 'delivered', undefined, undefined, { event: 'share.sent', recordId, recordType: record.type, versionHash: signed.record.versionHash, peer: recipient, messageId: request.messageId, detail: result.status })
-    this.#log.info({ recordId, peer: recipient, messageId: request.messageId, status: result.status }, 'record shared')
-    return { recordId, recipient, decision, sentVersionHash: signed.record.versionHash, delivery: { status: result.status, messageId: request.messageId } }
+    const status = result.status === 'unchanged' ? 'unchanged' : 'stored'
+    return { recordId, recipient, decision, sentVersionHash: versionHash, delivery: { status, seq, ...(done.messageId === undefined ? {} : { messageId: done.messageId }) } }
   }
 
   /**
-   * Evaluates the outbound policy for one record and recipient. A node that did not originate
-   * the record cannot remove fields without breaking the originator's signature, so such a
-   * relay is denied instead.
+   * Evaluates the outbound policy for one record and recipient, then the rules this node
+   * enforces whatever the module says: a record from elsewhere goes on only to recipients its
+   * originator consented to, never back along its own path, and never with fields removed (a
+   * relay cannot remove fields without breaking the originator's signature).
    */
-  decide (record: NfpRecord, recipient: string): Decision {
+  decide (record: NfpRecord, recipient: string, hops: Hop[] = []): Decision {
     const decision = evaluateOutbound(this.#policy, record, { self: { jurisdiction: this.jurisdiction }, recipient: { jurisdiction: recipient }, now: this.#now() })
-    if (decision.effect === 'permit' && decision.removedFields.length > 0 && record.provenance.jurisdiction !== this.jurisdiction) {
-      return {
-        ...decision,
-        effect: 'deny',
-        removedFields: [],
-        reasons: [{
-          ruleId: 'NODE-RELAY-NO-REDACTION',
-          title: 'A relaying node cannot remove fields from a record signed by another jurisdiction without breaking that signature, so it does not pass the record on.',
-          effect: 'deny',
-          citation: 'Ceasefire protocol v1, signature over the whole record (design rule)',
-          checked: false
-        }, ...decision.reasons]
-      }
+    const relayed = record.provenance.jurisdiction !== this.jurisdiction
+    const denials: Decision['reasons'][number][] = []
+    if (relayed && !(record.onwardSharingConsent ?? []).includes(recipient)) {
+      denials.push(nodeRule('NODE-ONWARD-CONSENT', `A record that came from ${record.provenance.jurisdiction} is passed on only to jurisdictions its originator listed in onwardSharingConsent; ${recipient} is not listed.`, 'Directive (EU) 2023/977 Art. 6(1)(h) and the data-ownership principle of Art. 3, enforced by the node'))
     }
-    return decision
+    if (hops.some(h => h.jurisdiction === recipient)) {
+      denials.push(nodeRule('NODE-NO-RETURN', `The record already passed through ${recipient}; a node never sends a record back along its own path.`, 'Ceasefire protocol v1, relays (design rule)'))
+    }
+    if (decision.effect === 'permit' && decision.removedFields.length > 0 && relayed) {
+      denials.push(nodeRule('NODE-RELAY-NO-REDACTION', 'A relaying node cannot remove fields from a record signed by another jurisdiction without breaking that signature, so it does not pass the record on.', 'Ceasefire protocol v1, signature over the whole record (design rule)'))
+    }
+    if (denials.length === 0) return decision
+    return { ...decision, effect: 'deny', removedFields: [], reasons: [...denials, ...decision.reasons] } as Decision
+  }
+
+  /** Revokes a record this node originated at every peer it was disclosed to. */
+  async revoke (recordId: string, reason: string): Promise<{ recordId: string, peers: string[] }> {
+    const stored = await this.getRecord(recordId)
+    if (stored.origin !== 'local') {
+      throw new errors.RecordNotOwnedError(`record \`${recordId}\` originated at ${stored.signed.record.provenance.jurisdiction}; only the originator can revoke it`)
+    }
+    return await this.revocations.revoke(recordId, reason)
   }
 
   /** Handles a share request that arrived over libp2p from an authenticated peer. */
@@ -254,9 +300,22 @@ export class NodeService {
       membership: this.#membership,
       store: this.store,
       resolveKey: async (jurisdiction, kid) => await this.#resolveKey(jurisdiction, kid),
+      signingKey: { privateKey: this.identity.signing.privateKey, kid: this.identity.signing.kid },
       log: this.#log,
-      now: this.#now
+      now: this.#now,
+      onDeleted: async (recordId, revocation, reason) => { await this.revocations.afterDeletion(recordId, revocation, reason) },
+      onDeletionReceipt: async (statement, jws) => { await this.revocations.keepDeletionReceipt(statement, jws) }
     }, request, remotePeerId)
+  }
+
+  /** Shares the new version of a record with every peer that received an earlier one. */
+  async #propagateUpdate (recordId: string): Promise<void> {
+    for (const disclosure of await this.revocations.disclosuresOf(recordId)) {
+      if (disclosure.status === 'revoked') continue
+      await this.share(recordId, disclosure.peer, { waitMs: 0 }).catch((err: unknown) => {
+        this.#log.info({ recordId, peer: disclosure.peer, code: (err as NfpError).code }, 'update not passed on')
+      })
+    }
   }
 
   async #resolveKey (jurisdiction: string, kid: string): Promise<SigningKey | undefined> {
@@ -269,20 +328,10 @@ export class NodeService {
     this.#keys.set(cacheKey, key)
     return key
   }
+}
 
-  async #settle (
-    seq: number | undefined,
-    base: { messageId: string, recipient: string, recordId: string, versionHash: string, createdAt: string },
-    status: 'delivered' | 'rejected' | 'failed',
-    code: string | undefined,
-    detail: string | undefined,
-    audit: AuditDraft
-  ): Promise<void> {
-    await this.store.commit({
-      outbox: { ...base, ...(seq === undefined ? {} : { seq }), status, updatedAt: this.#now().toISOString(), ...(code === undefined ? {} : { code }), ...(detail === undefined ? {} : { detail }) },
-      audit: [audit]
-    })
-  }
+function nodeRule (ruleId: string, title: string, citation: string): Decision['reasons'][number] {
+  return { ruleId, title, effect: 'deny', citation, checked: false } as Decision['reasons'][number]
 }
 
 /** Compares two records ignoring the fields ingest sets itself, so an unchanged re-import is detected. */

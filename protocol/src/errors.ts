@@ -65,6 +65,11 @@ export class RecordNotCanonicalError extends NfpError {
   static override readonly statusCode = 400
 }
 
+export class RecordPathInvalidError extends NfpError {
+  static override readonly code = 'ERR_RECORD_PATH_INVALID'
+  static override readonly statusCode = 400
+}
+
 export class SignatureMissingError extends NfpError {
   static override readonly code = 'ERR_SIG_MISSING'
   static override readonly statusCode = 400
@@ -189,6 +194,7 @@ export const errorClasses = {
   ERR_RECORD_NOT_OWNED: RecordNotOwnedError,
   ERR_RECORD_STALE: RecordStaleError,
   ERR_RECORD_NOT_CANONICAL: RecordNotCanonicalError,
+  ERR_RECORD_PATH_INVALID: RecordPathInvalidError,
   ERR_SIG_MISSING: SignatureMissingError,
   ERR_SIG_INVALID: SignatureInvalidError,
   ERR_SIG_UNKNOWN_KEY: SignatureUnknownKeyError,

@@ -5,24 +5,49 @@ import { MAX_FRAME_BYTES } from './constants.ts'
 import { createAjv } from './lib/ajv.ts'
 import type { SignedRecord } from './signature.ts'
 
-/** A node that held a record before the current sender, originator first. */
+/**
+ * One step of a record's path: the node `jurisdiction` sent it to `to` at `at`. `proof` is a
+ * hop statement signed by that node over the record id, version hash, `to` and `at`.
+ */
 export interface Hop {
   jurisdiction: string
+  to: string
   at: string
+  proof: string
 }
 
-/** One record in a share request. */
-export interface ShareItem {
+/** A record offered to the receiver, with its signed path (originator first, sender last). */
+export interface RecordItem {
+  kind: 'record'
   signed: SignedRecord
   hops: Hop[]
 }
 
-/** Request frame of `/nfp/share/1.0.0`: the sender offers signed records to the receiver. */
+/** A revocation statement signed by the record's originator. */
+export interface RevocationItem {
+  kind: 'revocation'
+  revocation: string
+}
+
+/** A deletion receipt statement signed by a node that deleted a record. */
+export interface DeletionItem {
+  kind: 'deletion'
+  deletion: string
+}
+
+export type ShareItem = RecordItem | RevocationItem | DeletionItem
+
+/**
+ * Request frame of `/nfp/share/1.0.0`. Items carry the consecutive sequence numbers
+ * `seqFrom`, `seqFrom + 1`, … of the sender-to-receiver direction.
+ */
 export interface ShareRequest {
   type: 'share'
   messageId: string
   sender: string
+  receiver: string
   sentAt: string
+  seqFrom: number
   items: ShareItem[]
 }
 
@@ -31,7 +56,7 @@ export interface ShareItemResult {
   index: number
   id?: string
   versionHash?: string
-  status: 'stored' | 'unchanged' | 'rejected'
+  status: 'stored' | 'unchanged' | 'rejected' | 'deleted' | 'accepted'
   code?: string
   message?: string
 }
@@ -41,6 +66,8 @@ export interface ShareResult {
   messageId: string
   receiver: string
   results: ShareItemResult[]
+  /** Receipt statement signed by the receiver over the message id, sequence range and results. */
+  receipt: string
 }
 
 /** Sent instead of a result when the whole frame is refused. */

@@ -2,12 +2,15 @@ import t from 'tap'
 import { MAX_FRAME_BYTES } from '../src/constants.ts'
 import { decodeShareRequest, decodeShareResponse, encodeFrame } from '../src/messages.ts'
 
+const hop = { jurisdiction: 'SE', to: 'DE', at: '2026-12-04T10:00:00.000Z', proof: 'a.b.c' }
 const request = {
   type: 'share' as const,
   messageId: '4d6f3c1e-8a0b-4f61-9a43-3f1f2f7c9d10',
   sender: 'SE',
+  receiver: 'DE',
   sentAt: '2026-12-04T10:00:00.000Z',
-  items: [{ signed: { record: { id: 'x' }, signature: { protected: 'a', signature: 'b' } } as any, hops: [] }]
+  seqFrom: 1,
+  items: [{ kind: 'record' as const, signed: { record: { id: 'x' }, signature: { protected: 'a', signature: 'b' } } as any, hops: [hop] }]
 }
 
 t.test('round-trips a share request', async t => {
@@ -36,7 +39,7 @@ t.test('rejects frames over the maximum size', async t => {
 })
 
 t.test('decodes both response kinds', async t => {
-  const result = { type: 'share-result' as const, messageId: request.messageId, receiver: 'DE', results: [{ index: 0, id: 'x', status: 'rejected' as const, code: 'ERR_SIG_INVALID', message: 'no' }] }
+  const result = { type: 'share-result' as const, messageId: request.messageId, receiver: 'DE', results: [{ index: 0, id: 'x', status: 'rejected' as const, code: 'ERR_SIG_INVALID', message: 'no' }], receipt: 'a.b.c' }
   t.same(decodeShareResponse(encodeFrame(result)), result)
   const error = { type: 'error' as const, code: 'ERR_FRAME_MALFORMED', message: 'bad' }
   t.same(decodeShareResponse(encodeFrame(error)), error)
@@ -44,8 +47,18 @@ t.test('decodes both response kinds', async t => {
 })
 
 t.test('rejects unsigned data beside the record', async t => {
-  const extraBeside = { ...request, items: [{ signed: { ...request.items[0]!.signed, injected: 'x' }, hops: [] }] }
+  const extraBeside = { ...request, items: [{ kind: 'record', signed: { ...request.items[0]!.signed, injected: 'x' }, hops: [hop] }] }
   t.throws(() => decodeShareRequest(new TextEncoder().encode(JSON.stringify(extraBeside))), { code: 'ERR_FRAME_MALFORMED' })
-  const extraHeader = { ...request, items: [{ signed: { record: { id: 'x' }, signature: { protected: 'a', signature: 'b', header: { kid: 'k' } } }, hops: [] }] }
+  const extraHeader = { ...request, items: [{ kind: 'record', signed: { record: { id: 'x' }, signature: { protected: 'a', signature: 'b', header: { kid: 'k' } } }, hops: [hop] }] }
   t.throws(() => decodeShareRequest(new TextEncoder().encode(JSON.stringify(extraHeader))), { code: 'ERR_FRAME_MALFORMED' })
+})
+
+t.test('accepts revocation and deletion items', async t => {
+  const frame = { ...request, items: [{ kind: 'revocation' as const, revocation: 'a.b.c' }, { kind: 'deletion' as const, deletion: 'a.b.c' }] }
+  t.same(decodeShareRequest(encodeFrame(frame)), frame)
+})
+
+t.test('rejects a record item without hops', async t => {
+  const frame = { ...request, items: [{ ...request.items[0]!, hops: [] }] }
+  t.throws(() => decodeShareRequest(new TextEncoder().encode(JSON.stringify(frame))), { code: 'ERR_FRAME_MALFORMED' })
 })

@@ -14,7 +14,7 @@ export interface ScenarioReport {
 
 interface Reason { ruleId: string, citation: string, title: string, refusalGround?: string, fields?: string[] }
 interface Decision { effect: 'permit' | 'deny', removedFields: string[], reasons: Reason[] }
-interface StoredView { signed: { record: Record<string, any> }, origin: string, hops: Array<{ jurisdiction: string }> }
+interface StoredView { signed: { record: Record<string, any> }, origin: string, hops: Array<{ jurisdiction: string, to: string }> }
 
 /**
  * Runs the demo scenario. It imports the real listings at the nodes they ship from, shares
@@ -135,22 +135,25 @@ export async function runScenario (nodes: Map<string, DemoNode>, print: (line: s
   // 5. Relay with and without the originator's consent.
   print('')
   print('== 5. DE passes an SE listing on to NL: first without, then with SE\'s consent')
-  if (sample !== undefined) {
+  // A listing step 2 did not send anywhere, so NL can only get it through DE.
+  const relaySample = imported.get('SE')?.filter(isOfferListing)[2]
+  if (relaySample !== undefined) {
     // On a repeated run the listing may still carry last run's consent, so start without it.
-    await node('SE').api.request('POST', '/records', sample)
-    await share(node('SE'), sample.id, 'DE')
-    const refused = await share(node('DE'), sample.id, 'NL')
-    print(`    DE -> NL  ${sample.id} (originator SE, no consent): ${describe(refused)}`)
+    await node('SE').api.request('POST', '/records', relaySample)
+    const toDe = await share(node('SE'), relaySample.id, 'DE')
+    print(`    SE -> DE  "${String(relaySample.title)}": ${describe(toDe)}`)
+    const refused = await share(node('DE'), relaySample.id, 'NL')
+    print(`    DE -> NL  ${relaySample.id} (originator SE, no consent): ${describe(refused)}`)
     expect(refused.effect === 'deny', 'DE may not pass on an SE record without SE\'s consent')
 
-    const withConsent = { ...sample, onwardSharingConsent: ['NL'] }
-    await node('SE').api.request('POST', '/records', withConsent)
-    const resent = await share(node('SE'), sample.id, 'DE')
-    expect(resent.delivered, 'SE sends the new version with consent to DE')
-    const relayed = await share(node('DE'), sample.id, 'NL')
-    print(`    SE adds onwardSharingConsent ["NL"], re-signs and sends the new version to DE; DE -> NL: ${describe(relayed)}`)
-    const atNl = await get(node('NL'), sample.id)
-    print(`    NL holds it with path ${atNl?.hops.map(h => h.jurisdiction).join(' > ')} > NL and SE's signature verified`)
+    // The new version reaches DE by itself: a node sends updates to every earlier recipient.
+    await node('SE').api.request('POST', '/records', { ...relaySample, onwardSharingConsent: ['NL'] })
+    const consentAtDe = await waitFor(async () => (await get(node('DE'), relaySample.id))?.signed.record.onwardSharingConsent?.includes('NL') === true)
+    expect(consentAtDe, 'the new version with consent reaches DE without being shared again')
+    const relayed = await share(node('DE'), relaySample.id, 'NL')
+    print(`    SE adds onwardSharingConsent ["NL"]; the new version reaches DE as an update; DE -> NL: ${describe(relayed)}`)
+    const atNl = await get(node('NL'), relaySample.id)
+    print(`    NL holds it with the signed path ${atNl?.hops.map(h => `${h.jurisdiction} > ${h.to}`).join(', ')} and SE's record signature verified`)
     expect(relayed.delivered && atNl?.signed.record.provenance.jurisdiction === 'SE', 'NL receives the relayed record with the originator\'s signature')
   }
 
@@ -172,8 +175,9 @@ interface ShareView { effect: 'permit' | 'deny', delivered: boolean, removedFiel
 
 async function share (from: DemoNode, id: string, to: string): Promise<ShareView> {
   try {
-    const result = await from.api.request<{ decision: Decision }>('POST', `/records/${encodeURIComponent(id)}/share`, { to })
-    return { effect: 'permit', delivered: true, removedFields: result.decision.removedFields, reasons: result.decision.reasons }
+    const result = await from.api.request<{ decision: Decision, delivery: { status: string } }>('POST', `/records/${encodeURIComponent(id)}/share`, { to })
+    const delivered = result.delivery.status !== 'queued'
+    return { effect: 'permit', delivered, removedFields: result.decision.removedFields, reasons: result.decision.reasons, ...(delivered ? {} : { error: 'queued: not acknowledged yet, the outbox keeps retrying' }) }
   } catch (err) {
     const decision = (err as { decision?: Decision }).decision
     if (decision !== undefined) return { effect: decision.effect, delivered: false, removedFields: [], reasons: decision.reasons }
@@ -197,6 +201,15 @@ function describe (outcome: ShareView): string {
   if (outcome.effect === 'deny') return `DENIED, nothing sent - ${rules}`
   if (outcome.removedFields.length > 0) return `SHARED with ${outcome.removedFields.join(', ')} removed - ${rules}`
   return `shared - ${rules}`
+}
+
+async function waitFor (check: () => Promise<boolean>, timeoutMs = 10000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    if (await check()) return true
+    await new Promise(resolve => setTimeout(resolve, 100))
+  }
+  return false
 }
 
 function isOfferListing (draft: Record<string, any>): boolean {

@@ -10,7 +10,7 @@ export const ErrorBody = Type.Object({
   decision: Type.Optional(Type.Any())
 })
 
-export const Hop = Type.Object({ jurisdiction: Type.String(), at: Type.String() })
+export const Hop = Type.Object({ jurisdiction: Type.String(), to: Type.String(), at: Type.String(), proof: Type.String() })
 
 export const SignedRecord = Type.Object({
   record: Type.Any({ description: 'The JSON-LD record; see the record schemas in protocol/schemas.' }),

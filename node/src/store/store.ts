@@ -63,9 +63,23 @@ export interface RecordFilter {
   limit: number
 }
 
+/** Sublevels that modules other than the store keep their state in. */
+export const COLLECTIONS = ['delivery', 'receipts', 'disclosures', 'cursors'] as const
+export type CollectionName = typeof COLLECTIONS[number]
+
+/** A put (with `value`) or a delete (without) in one of the collections. */
+export interface CollectionWrite {
+  collection: CollectionName
+  key: string
+  value?: unknown
+}
+
 /** Changes that one `commit` writes atomically. */
 export interface Commit {
   record?: StoredRecord
+  /** Removes a stored record and its index entries. */
+  deleteRecordId?: string
+  writes?: CollectionWrite[]
   /**
    * Runs inside the commit queue with the stored version of `record`, before anything is
    * written; throwing aborts the commit. Checks against the stored version belong here, so no
@@ -93,6 +107,7 @@ export class NodeStore {
   readonly #outbox
   readonly #inbox
   readonly #audit
+  readonly #collections = new Map<CollectionName, any>()
   #auditSeq = 0
   #auditHead = GENESIS_HASH
   #outboxSeq = 0
@@ -106,6 +121,17 @@ export class NodeStore {
     this.#outbox = db.sublevel<string, Json>('outbox', { valueEncoding: 'json' })
     this.#inbox = db.sublevel<string, Json>('inbox', { valueEncoding: 'json' })
     this.#audit = db.sublevel<string, Json>('audit', { valueEncoding: 'json' })
+    for (const name of COLLECTIONS) this.#collections.set(name, db.sublevel<string, Json>(name, { valueEncoding: 'json' }))
+  }
+
+  /** Reads one value of a collection. */
+  async read<T> (collection: CollectionName, key: string): Promise<T | undefined> {
+    return await this.#collections.get(collection).get(key) as T | undefined
+  }
+
+  /** Reads a key range of a collection in key order. */
+  async range<T> (collection: CollectionName, range: { gt?: string, gte?: string, lt?: string, lte?: string, limit?: number, reverse?: boolean }): Promise<Array<[string, T]>> {
+    return await this.#collections.get(collection).iterator(range).all() as Array<[string, T]>
   }
 
   /** Opens (or creates) the database in `path` and reads the current heads of its logs. */
@@ -153,6 +179,16 @@ export class NodeStore {
       if (filter.jurisdiction !== undefined && stored.signed.record.provenance.jurisdiction !== filter.jurisdiction) continue
       out.push(stored)
       if (out.length >= filter.limit) break
+    }
+    return out
+  }
+
+  /** Lists received records whose review-or-delete date is before `date` (YYYY-MM-DD). */
+  async listExpired (date: string, limit: number): Promise<StoredRecord[]> {
+    const out: StoredRecord[] = []
+    for await (const key of this.#index.keys({ gt: 'review!', lt: `review!${date}`, limit })) {
+      const stored = await this.getRecord(key.slice(key.lastIndexOf('!') + 1))
+      if (stored !== undefined) out.push(stored)
     }
     return out
   }
@@ -206,6 +242,27 @@ export class NodeStore {
       ops.push({ type: 'put', sublevel: this.#records, key: record.id, value: change.record })
       ops.push({ type: 'put', sublevel: this.#index, key: `type!${record.type}!${record.id}`, value: '' })
       ops.push({ type: 'put', sublevel: this.#index, key: `jur!${record.provenance.jurisdiction}!${record.id}`, value: '' })
+      if (existing?.origin === 'received') ops.push({ type: 'del', sublevel: this.#index, key: reviewKey(existing) } as any)
+      // Only received records are deleted at their review date; the originator reviews its own.
+      if (change.record.origin === 'received') ops.push({ type: 'put', sublevel: this.#index, key: reviewKey(change.record), value: '' })
+    }
+
+    if (change.deleteRecordId !== undefined) {
+      const existing = await this.getRecord(change.deleteRecordId)
+      if (existing !== undefined) {
+        const record = existing.signed.record
+        ops.push({ type: 'del', sublevel: this.#records, key: record.id } as any)
+        ops.push({ type: 'del', sublevel: this.#index, key: `type!${record.type}!${record.id}` } as any)
+        ops.push({ type: 'del', sublevel: this.#index, key: `jur!${record.provenance.jurisdiction}!${record.id}` } as any)
+        if (existing.origin === 'received') ops.push({ type: 'del', sublevel: this.#index, key: reviewKey(existing) } as any)
+      }
+    }
+
+    for (const write of change.writes ?? []) {
+      const sublevel = this.#collections.get(write.collection)
+      ops.push(write.value === undefined
+        ? { type: 'del', sublevel, key: write.key } as any
+        : { type: 'put', sublevel, key: write.key, value: write.value })
     }
 
     if (change.outbox !== undefined) {
@@ -263,6 +320,10 @@ export class NodeStore {
     this.#queue = run.catch(() => {})
     return await run
   }
+}
+
+function reviewKey (stored: StoredRecord): string {
+  return `review!${stored.signed.record.reviewBy}!${stored.signed.record.id}`
 }
 
 function seqKey (seq: number): string {

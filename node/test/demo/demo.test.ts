@@ -31,7 +31,7 @@ t.test('demo runs to completion', async t => {
   t.match(output, /witness .*SHARED with .*dateOfBirth.* removed - .*EU-PD-01/, 'a redaction is explained by its rule')
   t.match(output, /informant .*DENIED, nothing sent - EU-PD-02 \[Directive \(EU\) 2023\/977 Art\. 6\(1\)\(f\)\(ii\)/, 'a denial is explained by its legal citation')
   t.match(output, /NO_ORIGINATOR_CONSENT/)
-  t.match(output, /path SE > DE > NL/)
+  t.match(output, /signed path SE > DE, DE > NL/)
 })
 
 t.test('demo runs again on kept data', async t => {

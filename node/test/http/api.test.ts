@@ -129,7 +129,7 @@ t.test('audit log is chained and readable', async t => {
   const events = body.entries.map((e: any) => e.event)
   t.ok(events.includes('record.created'))
   t.ok(events.includes('policy.decision'))
-  t.ok(events.includes('share.sent'))
+  t.ok(events.includes('share.delivered'))
   t.notOk(JSON.stringify(body).includes('ABC123'), 'audit entries hold no record contents')
   const page = await call('GET', `/audit?after=${body.entries[0].seq}&limit=1`)
   t.equal(page.body.entries[0].seq, body.entries[0].seq + 1)

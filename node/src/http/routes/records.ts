@@ -3,6 +3,14 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { RECORD_TYPES, errors } from '@ceasefire/protocol'
 import type { NodeService } from '../../service.ts'
 import { Decision, StoredRecord, errorResponses } from '../schemas.ts'
+
+const ShareOutcomeBody = Type.Object({
+  recordId: Type.String(),
+  recipient: Type.String(),
+  decision: Decision,
+  sentVersionHash: Type.String(),
+  delivery: Type.Object({ status: Type.Union([Type.Literal('stored'), Type.Literal('unchanged'), Type.Literal('queued')]), seq: Type.Integer(), messageId: Type.Optional(Type.String()) })
+})
 import type { DecisionBody } from '../schemas.ts'
 
 const RecordId = Type.String({ pattern: '^urn:nfp:[a-z]{2}:[a-z]+:[A-Za-z0-9][A-Za-z0-9._-]{0,127}$' })
@@ -70,25 +78,52 @@ export function recordRoutes (service: NodeService): FastifyPluginAsyncTypebox {
     app.post('/records/:id/share', {
       schema: {
         summary: 'Share a record with a member of the federation',
-        description: 'The outbound policy of this node decides first. A denial returns 403 `ERR_POLICY_DENIED` with the decision and nothing is sent. A permit may remove fields from the copy that is sent; the decision names them.',
+        description: 'The outbound policy of this node decides first. A denial returns 403 `ERR_POLICY_DENIED` with the decision and nothing is sent. A permit may remove fields from the copy that is sent; the decision names them. The copy goes into the durable outbox: 200 means the receiver acknowledged it with a signed receipt, 202 means it is queued and delivery keeps being retried.',
         tags: ['records'],
         params: Type.Object({ id: RecordId }),
         body: Type.Object({ to: Type.String({ pattern: '^[A-Z]{2}$', description: 'Jurisdiction of the recipient.' }) }, { additionalProperties: false }),
         response: {
-          200: Type.Object({
-            recordId: Type.String(),
-            recipient: Type.String(),
-            decision: Decision,
-            sentVersionHash: Type.Optional(Type.String()),
-            delivery: Type.Object({ status: Type.String(), messageId: Type.String() })
-          }),
+          200: ShareOutcomeBody,
+          202: ShareOutcomeBody,
+          ...errorResponses
+        }
+      }
+    }, async (request, reply) => {
+      const outcome = await service.share(request.params.id, request.body.to)
+      // The policy engine returns read-only arrays; the response schema describes the same shape.
+      return await reply.code(outcome.delivery.status === 'queued' ? 202 : 200).send({ ...outcome, decision: outcome.decision as unknown as DecisionBody })
+    })
+
+    app.post('/records/:id/revoke', {
+      schema: {
+        summary: 'Revoke a record this node originated at every peer it was shared with',
+        description: 'Each peer deletes the record, passes the revocation on to the peers it relayed the record to, and returns a signed deletion receipt. `GET /records/{id}/disclosures` lists the receipts still missing.',
+        tags: ['records'],
+        params: Type.Object({ id: RecordId }),
+        body: Type.Object({ reason: Type.String({ minLength: 3, maxLength: 500 }) }, { additionalProperties: false }),
+        response: { 202: Type.Object({ recordId: Type.String(), peers: Type.Array(Type.String()) }), ...errorResponses }
+      }
+    }, async (request, reply) => await reply.code(202).send(await service.revoke(request.params.id, request.body.reason)))
+
+    app.get('/records/:id/disclosures', {
+      schema: {
+        summary: 'List the peers a record was shared with, and whether their deletion of it is confirmed',
+        tags: ['records'],
+        params: Type.Object({ id: RecordId }),
+        response: {
+          200: Type.Array(Type.Object({
+            peer: Type.String(),
+            versionHash: Type.String(),
+            status: Type.String(),
+            deletionConfirmed: Type.Boolean(),
+            deletionReason: Type.Optional(Type.String())
+          })),
           ...errorResponses
         }
       }
     }, async (request) => {
-      const outcome = await service.share(request.params.id, request.body.to)
-      // The policy engine returns read-only arrays; the response schema describes the same shape.
-      return { ...outcome, decision: outcome.decision as unknown as DecisionBody }
+      await service.getRecord(request.params.id)
+      return await service.revocations.report(request.params.id)
     })
 
     app.post('/records/:id/decision', {

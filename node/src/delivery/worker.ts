@@ -1,0 +1,262 @@
+import { randomUUID } from 'node:crypto'
+import { NfpError, canonicalize, encodeFrame, errors, verifyStatement } from '@ceasefire/protocol'
+import type { KeyResolver, Member, ShareItemResult, ShareRequest } from '@ceasefire/protocol'
+import type { Logger } from 'pino'
+import type { Network } from '../net/network.ts'
+import { sendShare } from '../net/share.ts'
+import type { AuditDraft } from '../store/store.ts'
+import type { Outbox, OutboxItem } from './outbox.ts'
+
+/** Most items in one share message; the frame limit may cut a batch shorter. */
+export const MAX_BATCH_ITEMS = 50
+
+const MIN_BACKOFF_MS = 500
+const MAX_BACKOFF_MS = 60000
+
+export interface DeliveryInit {
+  jurisdiction: string
+  outbox: Outbox
+  network: Network
+  members: () => Member[]
+  resolveKey: KeyResolver
+  timeoutMs: number
+  log: Logger
+}
+
+/** Delivery state of one peer, for operators. */
+export interface PeerDeliveryState {
+  peer: string
+  sending: boolean
+  failures: number
+  nextAttemptAt?: string
+  lastError?: string
+}
+
+/**
+ * Delivers each peer's outbox in sequence order, one message at a time per peer, and keeps
+ * the peer's signed receipt as proof. A failed attempt is retried with exponential backoff
+ * (0.5 s doubling to 60 s) and when the peer connects; after a restart delivery resumes after
+ * the last acknowledged sequence number. Each peer has its own loop that holds at most one
+ * batch in memory, so a slow or stalled peer neither grows memory nor delays the others.
+ */
+export class Delivery {
+  readonly #init: DeliveryInit
+  readonly #workers = new Map<string, PeerWorker>()
+  #stopped = false
+
+  constructor (init: DeliveryInit) {
+    this.#init = init
+  }
+
+  /** Starts a loop for every other member, so items left from before a restart go out. */
+  start (): void {
+    for (const member of this.#init.members()) {
+      if (member.jurisdiction !== this.#init.jurisdiction) this.kick(member.jurisdiction)
+    }
+    this.#init.network.addEventListener('peer:connect', (event) => {
+      const member = this.#init.members().find(m => m.peerId === event.detail.toString())
+      if (member !== undefined) this.#worker(member.jurisdiction).retryNow()
+    })
+  }
+
+  stop (): void {
+    this.#stopped = true
+    for (const worker of this.#workers.values()) worker.stop()
+  }
+
+  /** Wakes the loop of a peer after new items were queued. */
+  kick (peer: string): void {
+    if (this.#stopped) return
+    this.#worker(peer).kick()
+  }
+
+  /** Waits until the item with this sequence number is acknowledged, or returns undefined after `timeoutMs`. */
+  async waitFor (peer: string, seq: number, timeoutMs: number): Promise<OutboxItem | undefined> {
+    return await this.#worker(peer).waitFor(seq, timeoutMs)
+  }
+
+  states (): PeerDeliveryState[] {
+    return Array.from(this.#workers.values(), w => w.state())
+  }
+
+  #worker (peer: string): PeerWorker {
+    let worker = this.#workers.get(peer)
+    if (worker === undefined) {
+      worker = new PeerWorker(peer, this.#init)
+      this.#workers.set(peer, worker)
+    }
+    return worker
+  }
+}
+
+class PeerWorker {
+  readonly #peer: string
+  readonly #init: DeliveryInit
+  readonly #log: Logger
+  readonly #waiters = new Map<number, Array<(item: OutboxItem | undefined) => void>>()
+  #running = false
+  #again = false
+  #stopped = false
+  #failures = 0
+  #timer: NodeJS.Timeout | undefined
+  #nextAttemptAt: number | undefined
+  #lastError: string | undefined
+
+  constructor (peer: string, init: DeliveryInit) {
+    this.#peer = peer
+    this.#init = init
+    this.#log = init.log.child({ peer })
+  }
+
+  kick (): void {
+    if (this.#stopped) return
+    if (this.#running) {
+      this.#again = true
+      return
+    }
+    // While backing off, new items wait for the scheduled attempt instead of hammering the peer.
+    if (this.#timer !== undefined) return
+    void this.#run()
+  }
+
+  retryNow (): void {
+    if (this.#timer !== undefined) {
+      clearTimeout(this.#timer)
+      this.#timer = undefined
+    }
+    this.kick()
+  }
+
+  stop (): void {
+    this.#stopped = true
+    if (this.#timer !== undefined) clearTimeout(this.#timer)
+    for (const waiters of this.#waiters.values()) for (const resolve of waiters) resolve(undefined)
+    this.#waiters.clear()
+  }
+
+  async waitFor (seq: number, timeoutMs: number): Promise<OutboxItem | undefined> {
+    return await new Promise(resolve => {
+      const timer = setTimeout(() => {
+        const list = this.#waiters.get(seq)?.filter(r => r !== done)
+        if (list === undefined || list.length === 0) this.#waiters.delete(seq)
+        else this.#waiters.set(seq, list)
+        resolve(undefined)
+      }, timeoutMs)
+      const done = (item: OutboxItem | undefined): void => {
+        clearTimeout(timer)
+        resolve(item)
+      }
+      this.#waiters.set(seq, [...(this.#waiters.get(seq) ?? []), done])
+    })
+  }
+
+  state (): PeerDeliveryState {
+    return {
+      peer: this.#peer,
+      sending: this.#running,
+      failures: this.#failures,
+      ...(this.#nextAttemptAt === undefined ? {} : { nextAttemptAt: new Date(this.#nextAttemptAt).toISOString() }),
+      ...(this.#lastError === undefined ? {} : { lastError: this.#lastError })
+    }
+  }
+
+  async #run (): Promise<void> {
+    this.#running = true
+    try {
+      do {
+        this.#again = false
+        while (!this.#stopped) {
+          const batch = await this.#init.outbox.pending(this.#peer, MAX_BATCH_ITEMS)
+          if (batch.length === 0) break
+          await this.#deliver(batch)
+          this.#failures = 0
+          this.#lastError = undefined
+        }
+      } while (this.#again && !this.#stopped)
+    } catch (err) {
+      this.#scheduleRetry(err)
+    } finally {
+      this.#running = false
+    }
+  }
+
+  async #deliver (batch: OutboxItem[]): Promise<void> {
+    const member = this.#init.members().find(m => m.jurisdiction === this.#peer)
+    if (member === undefined) throw new errors.PeerUnknownError(`${this.#peer} is no longer a member of the federation`)
+
+    const items = fitFrame(batch, this.#init.jurisdiction, this.#peer)
+    const request: ShareRequest = {
+      type: 'share',
+      messageId: randomUUID(),
+      sender: this.#init.jurisdiction,
+      receiver: this.#peer,
+      sentAt: new Date().toISOString(),
+      seqFrom: items[0]!.seq,
+      items: items.map(i => i.item)
+    }
+    const response = await sendShare(this.#init.network, member, request, this.#init.timeoutMs)
+    if (response.type === 'error') {
+      throw new errors.PeerRejectedError(`${this.#peer} refused the message: ${response.code}: ${response.message}`)
+    }
+
+    const seqTo = request.seqFrom + items.length - 1
+    const receipt = await verifyStatement<{ by: string, messageId: string, sender: string, seqFrom: number, seqTo: number, results: ShareItemResult[] }>('receipt', response.receipt, this.#init.resolveKey)
+    if (receipt.by !== this.#peer || receipt.messageId !== request.messageId || receipt.sender !== this.#init.jurisdiction ||
+        receipt.seqFrom !== request.seqFrom || receipt.seqTo !== seqTo || canonicalize(receipt.results) !== canonicalize(response.results)) {
+      throw new errors.PeerRejectedError(`${this.#peer} sent a receipt that does not match message ${request.messageId}`)
+    }
+
+    const audit: AuditDraft[] = items.map((item, index) => {
+      const result = response.results.find(r => r.index === index)
+      return {
+        event: result?.status === 'rejected' ? 'share.rejected' : 'share.delivered',
+        recordId: item.recordId,
+        ...(item.versionHash === undefined ? {} : { versionHash: item.versionHash }),
+        peer: this.#peer,
+        messageId: request.messageId,
+        ...(result?.code === undefined ? {} : { code: result.code }),
+        detail: `${item.item.kind} #${item.seq}: ${result?.status ?? 'no result'}`
+      }
+    })
+    await this.#init.outbox.acknowledge(this.#peer, items, response.results, {
+      peer: this.#peer, messageId: request.messageId, seqFrom: request.seqFrom, seqTo, receipt: response.receipt, receivedAt: new Date().toISOString()
+    }, audit)
+    this.#log.info({ messageId: request.messageId, seqFrom: request.seqFrom, seqTo }, 'delivered')
+
+    for (const [index, item] of items.entries()) {
+      const result = response.results.find(r => r.index === index)
+      const done: OutboxItem = { ...item, status: 'delivered', messageId: request.messageId, ...(result === undefined ? {} : { result: { status: result.status, ...(result.code === undefined ? {} : { code: result.code }), ...(result.message === undefined ? {} : { message: result.message }) } }) }
+      for (const resolve of this.#waiters.get(item.seq) ?? []) resolve(done)
+      this.#waiters.delete(item.seq)
+    }
+  }
+
+  #scheduleRetry (err: unknown): void {
+    if (this.#stopped) return
+    this.#failures++
+    const delay = Math.min(MAX_BACKOFF_MS, MIN_BACKOFF_MS * 2 ** (this.#failures - 1))
+    this.#lastError = err instanceof NfpError ? `${err.code}: ${err.message}` : String(err)
+    this.#nextAttemptAt = Date.now() + delay
+    this.#log.warn({ failures: this.#failures, retryInMs: delay, err: this.#lastError }, 'delivery failed; will retry')
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined
+      this.#nextAttemptAt = undefined
+      this.kick()
+    }, delay)
+  }
+}
+
+/** Cuts a batch so its frame stays under the frame limit, keeping at least one item. */
+function fitFrame (batch: OutboxItem[], sender: string, receiver: string): OutboxItem[] {
+  let items = batch
+  while (items.length > 1) {
+    try {
+      encodeFrame({ type: 'share', messageId: '00000000-0000-0000-0000-000000000000', sender, receiver, sentAt: new Date().toISOString(), seqFrom: items[0]!.seq, items: items.map(i => i.item) })
+      return items
+    } catch (err) {
+      if (!(err instanceof errors.FrameTooLargeError)) throw err
+      items = items.slice(0, Math.ceil(items.length / 2))
+    }
+  }
+  return items
+}
