@@ -35,19 +35,6 @@ export interface AuditEntry extends AuditDraft {
   hash: string
 }
 
-export interface OutboxEntry {
-  seq: number
-  messageId: string
-  recipient: string
-  recordId: string
-  versionHash: string
-  status: 'pending' | 'delivered' | 'rejected' | 'failed'
-  createdAt: string
-  updatedAt: string
-  code?: string
-  detail?: string
-}
-
 export interface InboxEntry {
   seq: number
   messageId: string
@@ -86,7 +73,6 @@ export interface Commit {
    * other commit can change it between the check and the write.
    */
   precondition?: (existing: StoredRecord | undefined) => void
-  outbox?: Omit<OutboxEntry, 'seq'> & { seq?: number }
   inbox?: Omit<InboxEntry, 'seq'>
   audit: AuditDraft[]
 }
@@ -96,21 +82,20 @@ type Json = Record<string, unknown>
 const GENESIS_HASH = 'sha256:' + '0'.repeat(64)
 
 /**
- * The node's LevelDB database, with sublevels for records, indexes, outbox, inbox and audit
- * log. Every change goes through `commit`, one atomic batch at a time, so a record is never
+ * The node's LevelDB database, with sublevels for records, indexes, inbox, audit log and the
+ * collections of the delivery code (outbox, cursors, receipts, disclosures). Every change goes
+ * through `commit`, one atomic batch at a time, so a record is never
  * stored without its index and audit entries, and the audit hash chain follows commit order.
  */
 export class NodeStore {
   readonly #db: Level<string, Json>
   readonly #records
   readonly #index
-  readonly #outbox
   readonly #inbox
   readonly #audit
   readonly #collections = new Map<CollectionName, any>()
   #auditSeq = 0
   #auditHead = GENESIS_HASH
-  #outboxSeq = 0
   #inboxSeq = 0
   #queue: Promise<unknown> = Promise.resolve()
 
@@ -118,7 +103,6 @@ export class NodeStore {
     this.#db = db
     this.#records = db.sublevel<string, Json>('records', { valueEncoding: 'json' })
     this.#index = db.sublevel<string, string>('index', { valueEncoding: 'utf8' })
-    this.#outbox = db.sublevel<string, Json>('outbox', { valueEncoding: 'json' })
     this.#inbox = db.sublevel<string, Json>('inbox', { valueEncoding: 'json' })
     this.#audit = db.sublevel<string, Json>('audit', { valueEncoding: 'json' })
     for (const name of COLLECTIONS) this.#collections.set(name, db.sublevel<string, Json>(name, { valueEncoding: 'json' }))
@@ -199,8 +183,8 @@ export class NodeStore {
     return n
   }
 
-  /** Writes a record, an outbox or inbox entry and audit entries in one atomic batch. */
-  async commit (change: Commit): Promise<{ audit: AuditEntry[], outboxSeq?: number }> {
+  /** Writes a record, an inbox entry, collection writes and audit entries in one atomic batch. */
+  async commit (change: Commit): Promise<{ audit: AuditEntry[] }> {
     return await this.#serialise(async () => await this.#commit(change))
   }
 
@@ -220,17 +204,12 @@ export class NodeStore {
     return undefined
   }
 
-  async listOutbox (after: number, limit: number): Promise<OutboxEntry[]> {
-    return await this.#outbox.values({ gt: seqKey(after), limit }).all() as unknown as OutboxEntry[]
-  }
-
   async listInbox (after: number, limit: number): Promise<InboxEntry[]> {
     return await this.#inbox.values({ gt: seqKey(after), limit }).all() as unknown as InboxEntry[]
   }
 
-  async #commit (change: Commit): Promise<{ audit: AuditEntry[], outboxSeq?: number }> {
+  async #commit (change: Commit): Promise<{ audit: AuditEntry[] }> {
     const ops: Array<{ type: 'put', sublevel: any, key: string, value: unknown }> = []
-    let outboxSeq: number | undefined
 
     if (change.record !== undefined) {
       const record = change.record.signed.record
@@ -265,11 +244,6 @@ export class NodeStore {
         : { type: 'put', sublevel, key: write.key, value: write.value })
     }
 
-    if (change.outbox !== undefined) {
-      outboxSeq = change.outbox.seq ?? this.#outboxSeq + 1
-      ops.push({ type: 'put', sublevel: this.#outbox, key: seqKey(outboxSeq), value: { ...change.outbox, seq: outboxSeq } })
-    }
-
     let inboxSeq: number | undefined
     if (change.inbox !== undefined) {
       inboxSeq = this.#inboxSeq + 1
@@ -298,9 +272,8 @@ export class NodeStore {
     // Heads move only after the batch is on disk, so a failed write leaves no gap in the chain.
     this.#auditSeq = seq
     this.#auditHead = head
-    if (outboxSeq !== undefined && outboxSeq > this.#outboxSeq) this.#outboxSeq = outboxSeq
     if (inboxSeq !== undefined) this.#inboxSeq = inboxSeq
-    return outboxSeq === undefined ? { audit: entries } : { audit: entries, outboxSeq }
+    return { audit: entries }
   }
 
   async #readHeads (): Promise<void> {
@@ -309,8 +282,6 @@ export class NodeStore {
       this.#auditSeq = (lastAudit as unknown as AuditEntry).seq
       this.#auditHead = (lastAudit as unknown as AuditEntry).hash
     }
-    const [lastOutbox] = await this.#outbox.keys({ reverse: true, limit: 1 }).all()
-    if (lastOutbox !== undefined) this.#outboxSeq = Number(lastOutbox)
     const [lastInbox] = await this.#inbox.keys({ reverse: true, limit: 1 }).all()
     if (lastInbox !== undefined) this.#inboxSeq = Number(lastInbox)
   }

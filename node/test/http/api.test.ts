@@ -191,3 +191,33 @@ t.test('type filter error names the values', async t => {
   t.equal(status, 400)
   t.equal(body.message.match(/must be equal to one of/g)?.length, 1)
 })
+
+t.test('peers show delivery state', async t => {
+  const { body } = await call('GET', '/peers')
+  const de = body.find((p: any) => p.jurisdiction === 'DE')
+  t.equal(de.delivery.queued, 0)
+  t.ok(de.delivery.acknowledged >= 1, 'shares to DE were acknowledged')
+  t.equal(de.delivery.failures, 0)
+  t.equal(body.find((p: any) => p.jurisdiction === 'SE').delivery, undefined)
+})
+
+t.test('revoke and disclosures over HTTP', async t => {
+  await call('POST', '/records', firearmDraft('SE', 'api-revoke'))
+  await call('POST', '/records/urn:nfp:se:firearm:api-revoke/share', { to: 'DE' })
+  const revoked = await call('POST', '/records/urn:nfp:se:firearm:api-revoke/revoke', { reason: 'entered in error' })
+  t.equal(revoked.status, 202)
+  t.same(revoked.body.peers, ['DE'])
+  let report: any[] = []
+  for (let i = 0; i < 100; i++) {
+    report = (await call('GET', '/records/urn:nfp:se:firearm:api-revoke/disclosures')).body
+    if (report[0]?.deletionConfirmed === true) break
+    await new Promise(resolve => setTimeout(resolve, 100))
+  }
+  t.equal(report[0].peer, 'DE')
+  t.equal(report[0].status, 'revoked')
+  t.equal(report[0].deletionConfirmed, true)
+  const foreign = await call('POST', '/records', firearmDraft('SE', 'api-revoke-2'))
+  t.equal(foreign.status, 201)
+  const bad = await call('POST', '/records/urn:nfp:se:firearm:api-revoke/revoke', { reason: 'x' })
+  t.equal(bad.status, 400, 'a reason of fewer than three characters is refused')
+})
