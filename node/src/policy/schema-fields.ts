@@ -10,8 +10,15 @@ export interface FieldShape {
   readonly enum?: readonly unknown[]
   readonly format?: string
   readonly pattern?: string
+  readonly minimum?: number
+  readonly minLength?: number
+  readonly maxLength?: number
   /** Shape of the elements, for array fields. */
   readonly items?: FieldShape
+  /** Members of an object field, or of the record itself at the root. */
+  readonly properties?: ReadonlyMap<string, FieldShape>
+  /** Names of the members the object requires. */
+  readonly requiredProperties?: ReadonlySet<string>
 }
 
 /** A field of one record type, reached by a dotted path through object properties. */
@@ -21,14 +28,20 @@ export interface FieldInfo extends FieldShape {
   readonly required: boolean
 }
 
-/** Fields of every record type, keyed by type and then by dotted path. */
-export type FieldCatalogue = ReadonlyMap<RecordType, ReadonlyMap<string, FieldInfo>>
+/** Fields of every record type: flat by dotted path, and as the tree of the record's shape. */
+export interface FieldCatalogue {
+  readonly fields: ReadonlyMap<RecordType, ReadonlyMap<string, FieldInfo>>
+  readonly roots: ReadonlyMap<RecordType, FieldShape>
+}
 
 interface MutableShape {
   types: Set<JsonType>
   enum?: unknown[]
   format?: string
   pattern?: string
+  minimum?: number
+  minLength?: number
+  maxLength?: number
   items?: MutableShape
   properties: Map<string, MutableShape>
   required: Set<string>
@@ -42,14 +55,15 @@ const MAX_SCHEMA_DEPTH = 32
 /**
  * Builds the field catalogue from the record schemas of the protocol package.
  *
- * Object properties become dotted paths (`provenance.jurisdiction`). Arrays are leaves
- * because a condition tests an array only as a whole. A field named in the `required` list
+ * Object properties become dotted paths (`provenance.jurisdiction`). Arrays are leaves of the
+ * flat list, because a field path cannot go inside a list; the tree keeps their elements' shape. A field named in the `required` list
  * of an `anyOf` or `oneOf` branch (Vehicle's `vin` or `registrationPlate`) counts as
  * required, because removing it can make the record invalid.
  */
 export function buildFieldCatalogue (): FieldCatalogue {
   const documents = recordSchemas()
   const catalogue = new Map<RecordType, Map<string, FieldInfo>>()
+  const roots = new Map<RecordType, FieldShape>()
 
   for (const type of RECORD_TYPES) {
     const id = `urn:ceasefire:schema:${type}`
@@ -57,11 +71,13 @@ export function buildFieldCatalogue (): FieldCatalogue {
     if (schema === undefined) throw new Error(`protocol package has no schema with $id ${id}`)
 
     const fields = new Map<string, FieldInfo>()
-    addFields(fields, '', shapeOf(schema as SchemaNode, id, documents, 0))
+    const root = shapeOf(schema as SchemaNode, id, documents, 0)
+    addFields(fields, '', root)
     catalogue.set(type, fields)
+    roots.set(type, freezeShape(root))
   }
 
-  return catalogue
+  return { fields: catalogue, roots }
 }
 
 function addFields (fields: Map<string, FieldInfo>, prefix: string, parent: MutableShape): void {
@@ -81,7 +97,14 @@ function freezeShape (shape: MutableShape): FieldShape {
   if (shape.enum !== undefined) result.enum = shape.enum
   if (shape.format !== undefined) result.format = shape.format
   if (shape.pattern !== undefined) result.pattern = shape.pattern
+  if (shape.minimum !== undefined) result.minimum = shape.minimum
+  if (shape.minLength !== undefined) result.minLength = shape.minLength
+  if (shape.maxLength !== undefined) result.maxLength = shape.maxLength
   if (shape.items !== undefined) result.items = freezeShape(shape.items)
+  if (shape.properties.size > 0) {
+    result.properties = new Map([...shape.properties].map(([name, child]) => [name, freezeShape(child)]))
+    result.requiredProperties = shape.required
+  }
   return result
 }
 
@@ -112,6 +135,9 @@ function shapeOf (node: SchemaNode, documentId: string, documents: Map<string, u
 
   if (typeof node.format === 'string') shape.format = node.format
   if (typeof node.pattern === 'string') shape.pattern = node.pattern
+  if (typeof node.minimum === 'number') shape.minimum = node.minimum
+  if (typeof node.minLength === 'number') shape.minLength = node.minLength
+  if (typeof node.maxLength === 'number') shape.maxLength = node.maxLength
   if (isNode(node.items)) shape.items = shapeOf(node.items, documentId, documents, depth + 1)
 
   if (isNode(node.properties)) {
@@ -132,6 +158,9 @@ function mergeInto (target: MutableShape, source: MutableShape): void {
   if (source.enum !== undefined) target.enum = source.enum
   if (source.format !== undefined) target.format = source.format
   if (source.pattern !== undefined) target.pattern = source.pattern
+  if (source.minimum !== undefined) target.minimum = source.minimum
+  if (source.minLength !== undefined) target.minLength = source.minLength
+  if (source.maxLength !== undefined) target.maxLength = source.maxLength
   if (source.items !== undefined) target.items = source.items
   for (const [name, child] of source.properties) mergeProperty(target, name, child)
   for (const name of source.required) target.required.add(name)

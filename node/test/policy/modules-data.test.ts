@@ -1,86 +1,9 @@
 import t from 'tap'
 import type { Test } from 'tap'
-import { existsSync, readFileSync, readdirSync } from 'node:fs'
+import { existsSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { validateRecord } from '../../../protocol/src/index.ts'
-import { evaluateOutbound, loadPolicyModule } from '../../src/policy/index.ts'
-
-const POLICIES = fileURLToPath(new URL('../../../policies/', import.meta.url))
-
-/** One case of a `tests.json` file; its format is described in policies/README.md. */
-interface PolicyCase {
-  name: string
-  record: Record<string, unknown>
-  sender: string
-  recipient: string
-  now: string
-  expect: { effect: 'permit' | 'deny', rules: string[], removedFields: string[] }
-}
-
-const CASE_KEYS = ['name', 'record', 'sender', 'recipient', 'now', 'expect']
-const EXPECT_KEYS = ['effect', 'rules', 'removedFields']
-
-/** Reads a tests.json file and checks its shape, so that a typo fails loudly instead of testing nothing. */
-function readCases (file: string): PolicyCase[] {
-  const suite = JSON.parse(readFileSync(file, 'utf8')) as { cases?: unknown }
-  if (!Array.isArray(suite.cases) || suite.cases.length === 0) throw new Error(`${file}: "cases" must be a non-empty list`)
-  const unknownTop = Object.keys(suite).filter(key => key !== 'cases')
-  if (unknownTop.length > 0) throw new Error(`${file}: unknown key ${unknownTop.join(', ')}`)
-
-  const names = new Set<string>()
-  for (const [index, entry] of (suite.cases as Array<Record<string, unknown>>).entries()) {
-    const label = `${file}: cases[${index}]`
-    const extra = Object.keys(entry).filter(key => !CASE_KEYS.includes(key))
-    const missing = CASE_KEYS.filter(key => !(key in entry))
-    if (extra.length > 0 || missing.length > 0) throw new Error(`${label}: unknown keys [${extra.join(', ')}], missing keys [${missing.join(', ')}]`)
-    const expect = entry.expect as Record<string, unknown>
-    const expectExtra = Object.keys(expect).filter(key => !EXPECT_KEYS.includes(key))
-    const expectMissing = EXPECT_KEYS.filter(key => !(key in expect))
-    if (expectExtra.length > 0 || expectMissing.length > 0) {
-      throw new Error(`${label}.expect: unknown keys [${expectExtra.join(', ')}], missing keys [${expectMissing.join(', ')}]`)
-    }
-    if (Number.isNaN(Date.parse(String(entry.now)))) throw new Error(`${label}: "now" is not a date-time: ${String(entry.now)}`)
-    if (names.has(String(entry.name))) throw new Error(`${label}: case name "${String(entry.name)}" is used twice`)
-    names.add(String(entry.name))
-  }
-  return suite.cases as PolicyCase[]
-}
-
-const sorted = (list: readonly string[]): string[] => [...list].sort()
-
-/** Runs every case of `<directory>/<name>/tests.json` against the module loaded from the same folder. */
-function runCases (t: Test, directory: string, name: string): void {
-  const module = loadPolicyModule(directory, name)
-  const cases = readCases(join(directory, name, 'tests.json'))
-
-  for (const policyCase of cases) {
-    t.test(policyCase.name, t => {
-      t.doesNotThrow(() => validateRecord(policyCase.record), 'record matches its schema')
-
-      const decision = evaluateOutbound(module, policyCase.record, {
-        self: { jurisdiction: policyCase.sender },
-        recipient: { jurisdiction: policyCase.recipient },
-        now: new Date(policyCase.now)
-      })
-      t.same(decision.errors, [], 'no rule failed')
-      t.equal(decision.effect, policyCase.expect.effect, 'effect')
-      t.same(sorted(decision.reasons.map(reason => reason.ruleId)), sorted(policyCase.expect.rules), 'deciding rules')
-      t.same(sorted(decision.removedFields), sorted(policyCase.expect.removedFields), 'removed fields')
-      t.end()
-    })
-  }
-
-  // A rule of the module's own that decides no case is untested.
-  t.test('every own rule decides a case', t => {
-    const decided = new Set(cases.flatMap(policyCase => policyCase.expect.rules))
-    for (const rule of module.rules.filter(rule => rule.file === module.file)) {
-      t.ok(decided.has(rule.id), `${rule.id} decides at least one case`)
-    }
-    t.end()
-  })
-  t.end()
-}
+import { runPolicyTests } from '../../src/policy/test-runner.ts'
+import { PERMIT_ALL, POLICIES, firearm, moduleContent, rule } from './helpers.ts'
 
 const folders = readdirSync(POLICIES, { withFileTypes: true })
   .filter(entry => entry.isDirectory())
@@ -98,46 +21,104 @@ t.test('policy folders have module and tests', t => {
 })
 
 for (const folder of folders) {
-  t.test(`${folder} module cases`, t => { runCases(t, POLICIES, folder) })
+  t.test(`${folder} module cases pass`, t => {
+    const report = runPolicyTests(POLICIES, folder)
+    for (const outcome of report.cases) t.same(outcome.failures, [], outcome.name)
+    for (const entry of report.coverage.filter(entry => entry.own)) t.equal(entry.problem, undefined, `${entry.ruleId} is covered`)
+    t.ok(report.passed, 'the report passes')
+    t.end()
+  })
 }
 
-t.test('module without permit denies by default', t => {
-  const record = JSON.parse(readFileSync(join(POLICIES, 'eu', 'tests.json'), 'utf8')).cases[0].record
-  const directory = t.testdir({
-    xx: {
-      'module.json': JSON.stringify({
-        jurisdiction: 'XX',
-        name: 'module with a deny rule and no permit rule',
-        version: '2026-12-04.1',
-        rules: [{
-          id: 'XX-H3-01',
-          title: 'Records with handling code H3 are denied in this test module.',
-          source: { act: 'Test Act', article: 'Art. 1', checked: false },
-          when: { field: 'handlingCode', equals: 'H3' },
-          effect: 'deny'
-        }]
-      }),
-      'tests.json': JSON.stringify({
-        cases: [
-          {
-            name: 'H0 record falls to the default deny',
-            record,
-            sender: 'SE',
-            recipient: 'DE',
-            now: '2026-12-04T10:00:00Z',
-            expect: { effect: 'deny', rules: ['DEFAULT-DENY'], removedFields: [] }
-          },
-          {
-            name: 'H3 record is denied by the rule',
-            record: { ...record, handlingCode: 'H3' },
-            sender: 'SE',
-            recipient: 'DE',
-            now: '2026-12-04T10:00:00Z',
-            expect: { effect: 'deny', rules: ['XX-H3-01'], removedFields: [] }
-          }
-        ]
-      })
-    }
+/** Writes module `xx` and its tests file into a fresh folder. */
+function suite (t: Test, outbound: unknown[], tests: unknown): string {
+  return t.testdir({ xx: { 'module.json': JSON.stringify(moduleContent({ outbound })), 'tests.json': JSON.stringify(tests, null, 2) } })
+}
+
+const H3_DENY = rule('XX-H3-01', 'deny', "record.handlingCode == 'H3'")
+
+function outboundCase (name: string, record: unknown, expect: Record<string, unknown>, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { name, section: 'outbound', record, self: 'SE', recipient: 'DE', now: '2026-12-04T10:00:00Z', expect, ...extra }
+}
+
+t.test('rule without firing case fails coverage', t => {
+  const directory = suite(t, [PERMIT_ALL, H3_DENY], { cases: [outboundCase('H0 is permitted', firearm(), { effect: 'permit', rules: ['XX-ALL-01'] })] })
+  const report = runPolicyTests(directory, 'xx')
+  t.equal(report.passed, false)
+  t.same(report.cases.map(outcome => outcome.passed), [true])
+  const entry = report.coverage.find(candidate => candidate.ruleId === 'XX-H3-01')
+  t.equal(entry?.fired, 0)
+  t.equal(entry?.notFired, 1)
+  t.equal(entry?.problem, 'no case of the outbound section makes XX-H3-01 fire')
+  t.end()
+})
+
+t.test('rule without non-firing case fails coverage', t => {
+  const directory = suite(t, [PERMIT_ALL, H3_DENY], {
+    cases: [outboundCase('H3 is denied', firearm({ handlingCode: 'H3', handlingConditions: 'Ask first.' }), { effect: 'deny', rules: ['XX-H3-01'] })]
   })
-  runCases(t, directory, 'xx')
+  const report = runPolicyTests(directory, 'xx')
+  t.equal(report.passed, false)
+  t.equal(report.coverage.find(entry => entry.ruleId === 'XX-H3-01')?.problem, 'every case of the outbound section makes XX-H3-01 fire; add one where it does not')
+  t.equal(report.coverage.find(entry => entry.ruleId === 'XX-ALL-01')?.problem, undefined, 'a rule that is true for every type needs no non-firing case')
+  t.end()
+})
+
+t.test('named records take patches', t => {
+  const directory = suite(t, [PERMIT_ALL, H3_DENY], {
+    records: { gun: firearm() },
+    cases: [
+      outboundCase('H0 is permitted', 'gun', { effect: 'permit', rules: ['XX-ALL-01'] }),
+      outboundCase('H3 is denied', 'gun', { effect: 'deny', rules: ['XX-H3-01'] }, { patch: { handlingCode: 'H3', handlingConditions: 'Ask first.', model: null } })
+    ]
+  })
+  const report = runPolicyTests(directory, 'xx')
+  t.ok(report.passed, JSON.stringify(report.cases.map(outcome => outcome.failures)))
+  t.end()
+})
+
+t.test('failing case lists differences', t => {
+  const directory = suite(t, [PERMIT_ALL, H3_DENY], {
+    cases: [
+      outboundCase('wrong expectation', firearm(), { effect: 'deny', rules: ['XX-H3-01'], removedFields: ['model'] }),
+      outboundCase('H3 is denied', firearm({ handlingCode: 'H3', handlingConditions: 'Ask first.' }), { effect: 'deny', rules: ['XX-H3-01'] })
+    ]
+  })
+  const outcome = runPolicyTests(directory, 'xx').cases[0]
+  t.equal(outcome?.passed, false)
+  t.same(outcome?.failures, [
+    'effect: expected deny, got permit',
+    'deciding rules: expected [XX-H3-01], got [XX-ALL-01]',
+    'removed fields: expected [model], got []'
+  ])
+  t.equal(outcome?.position.line, 3, 'the case is located where its object opens in the tests file')
+  t.end()
+})
+
+t.test('invalid record fails its case', t => {
+  const { grading: _grading, ...ungraded } = firearm()
+  const directory = suite(t, [PERMIT_ALL, H3_DENY], {
+    cases: [
+      outboundCase('ungraded record', ungraded, { effect: 'permit', rules: ['XX-ALL-01'] }),
+      outboundCase('marked invalid but valid', firearm(), { effect: 'permit', rules: ['XX-ALL-01'] }, { recordValid: false }),
+      outboundCase('marked invalid and invalid', ungraded, { effect: 'permit', rules: ['XX-ALL-01'] }, { recordValid: false })
+    ]
+  })
+  const [ungradedCase, markedValid, markedInvalid] = runPolicyTests(directory, 'xx').cases
+  t.match(ungradedCase?.failures[0], /^record does not match its schema: /)
+  t.same(markedValid?.failures, ['record is marked "recordValid": false but matches its schema'])
+  t.same(markedInvalid?.failures, [])
+  t.end()
+})
+
+t.test('malformed case names its position', t => {
+  const directory = suite(t, [PERMIT_ALL], { cases: [outboundCase('no sender in outbound', firearm(), { effect: 'permit', rules: [] }, { sender: 'DE' })] })
+  t.throws(() => runPolicyTests(directory, 'xx'), { code: 'ERR_POLICY_INVALID', message: /tests\.json:\d+:\d+: cases\[0\]\.sender: a case of the outbound section has no "sender"; use "recipient"/ })
+  t.end()
+})
+
+t.test('unknown record name is rejected', t => {
+  const directory = suite(t, [PERMIT_ALL], { records: {}, cases: [outboundCase('missing', 'nothing', { effect: 'permit', rules: [] })] })
+  t.throws(() => runPolicyTests(directory, 'xx'), { code: 'ERR_POLICY_INVALID', message: /cases\[0\]\.record: no record named "nothing"/ })
+  t.end()
 })
