@@ -18,7 +18,15 @@ const ConfigSchema = Type.Object({
   p2p: Type.Object({
     listen: Type.Array(Type.String({ pattern: '^/' }), { minItems: 1 })
   }, { additionalProperties: false }),
-  shareTimeoutMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 600000 })),
+  shareTimeoutMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 600000, description: 'How long a share request waits for the receipt before it answers `queued` (ms).' })),
+  policyTrust: Type.Optional(Type.Object({
+    keys: Type.Array(Type.Object({
+      kid: Type.String({ minLength: 1 }),
+      name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+      jwk: Type.Object({ kty: Type.Literal('OKP'), crv: Type.Literal('Ed25519'), x: Type.String({ pattern: '^[A-Za-z0-9_-]{43}$' }), kid: Type.Optional(Type.String()) }, { additionalProperties: false })
+    }, { additionalProperties: false }), { description: 'Public keys of the legal officers whose signature makes a policy module loadable.' }),
+    allowUnsigned: Type.Optional(Type.Boolean({ description: 'Development only: load policy modules without a trusted signature. The node logs a warning at every load.' }))
+  }, { additionalProperties: false })),
   logLevel: Type.Optional(Type.Union([Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'), Type.Literal('debug'), Type.Literal('trace'), Type.Literal('silent')]))
 }, { additionalProperties: false })
 
@@ -28,6 +36,7 @@ export type NodeConfigFile = Static<typeof ConfigSchema>
 export interface NodeConfig extends NodeConfigFile {
   configPath: string
   shareTimeoutMs: number
+  policyTrust: { keys: Array<{ kid: string, name?: string, jwk: { kty: 'OKP', crv: 'Ed25519', x: string } }>, allowUnsigned?: boolean }
 }
 
 /** Reads and checks a node configuration file, resolving its paths against the file's folder. */
@@ -61,6 +70,7 @@ export function checkConfig (document: unknown, configPath: string): NodeConfig 
     dataDir: at(document.dataDir),
     federationFile: at(document.federationFile),
     policiesDir: at(document.policiesDir),
-    shareTimeoutMs: document.shareTimeoutMs ?? 10000
+    shareTimeoutMs: document.shareTimeoutMs ?? 10000,
+    policyTrust: document.policyTrust ?? { keys: [] }
   }
 }

@@ -3,6 +3,8 @@ import type {
   DeletionItem, Hop, KeyResolver, Membership, NfpRecord, RecordItem, RevocationItem, ShareItemResult, ShareRequest, ShareResponse, SigningKey
 } from '@ceasefire/protocol'
 import type { Logger } from 'pino'
+import { evaluateInbound } from './policy/index.ts'
+import type { Decision, PolicyModule } from './policy/index.ts'
 import type { AuditDraft, NodeStore, StoredRecord } from './store/store.ts'
 
 /** What the inbound path needs from the node. */
@@ -10,6 +12,7 @@ export interface InboundContext {
   jurisdiction: string
   membership: Membership
   store: NodeStore
+  policy: PolicyModule
   resolveKey: KeyResolver
   signingKey: { privateKey: SigningKey, kid: string }
   log: Logger
@@ -41,6 +44,14 @@ export interface HopStatement {
   versionHash: string
   to: string
   at: string
+}
+
+/** A received record kept out of the store until a person approves it, as the inbound policy requires. */
+export interface HeldRecord {
+  stored: StoredRecord
+  decision: Decision
+  messageId: string
+  heldAt: string
 }
 
 /** Most rejected record ids named in the one audit entry that sums up a message's rejections. */
@@ -102,6 +113,13 @@ async function receiveRecord (context: InboundContext, index: number, item: Reco
   }
   await verifyPath(context, record, item.hops, request.sender)
 
+  const decision = evaluateInbound(context.policy, record, { self: { jurisdiction: context.jurisdiction }, sender: { jurisdiction: request.sender }, now: context.now() })
+  const decisionAudit: AuditDraft = { event: 'policy.decision', recordId: record.id, recordType: record.type, versionHash: record.versionHash, peer: request.sender, messageId: request.messageId, decision: decision.effect, rules: decision.reasons.map(r => r.ruleId), policyHash: decision.module.hash, detail: 'inbound' }
+  if (decision.effect === 'deny') {
+    await context.store.commit({ audit: [decisionAudit] })
+    throw new errors.PolicyDeniedError(`${context.jurisdiction} does not accept \`${record.id}\` from ${request.sender}: denied by ${decisionAudit.rules?.join(', ')}`)
+  }
+
   const stored: StoredRecord = {
     // Only the record and its signature are kept: nothing unsigned travels on from here.
     signed: { record, signature: { protected: item.signed.signature.protected, signature: item.signed.signature.signature } },
@@ -110,6 +128,16 @@ async function receiveRecord (context: InboundContext, index: number, item: Reco
     hops: item.hops,
     storedAt: context.now().toISOString()
   }
+  if (decision.effect === 'require-approval') {
+    const held: HeldRecord = { stored, decision, messageId: request.messageId, heldAt: context.now().toISOString() }
+    await context.store.commit({
+      writes: [{ collection: 'quarantine', key: record.id, value: held }],
+      audit: [decisionAudit, { event: 'record.held', recordId: record.id, recordType: record.type, versionHash: record.versionHash, peer: request.sender, messageId: request.messageId, detail: `awaiting approval by ${decision.approvals.map(a => a.approvers.join(' or ')).join('; ')}` }]
+    })
+    context.log.info({ recordId: record.id, peer: request.sender }, 'record held for approval')
+    return { index, id: record.id, versionHash: record.versionHash, status: 'held' }
+  }
+
   let unchanged = false
   await context.store.commit({
     record: stored,
@@ -123,7 +151,7 @@ async function receiveRecord (context: InboundContext, index: number, item: Reco
         throw new errors.RecordStaleError(`record \`${record.id}\` modified ${record.provenance.modified} is not newer than the stored version modified ${existing.signed.record.provenance.modified}`)
       }
     },
-    audit: [{ event: 'record.received', recordId: record.id, recordType: record.type, versionHash: record.versionHash, peer: request.sender, messageId: request.messageId, detail: `signed by ${record.provenance.jurisdiction}, path ${item.hops.map(h => h.jurisdiction).join(' > ')} > ${context.jurisdiction}` }]
+    audit: [decisionAudit, { event: 'record.received', recordId: record.id, recordType: record.type, versionHash: record.versionHash, peer: request.sender, messageId: request.messageId, detail: `signed by ${record.provenance.jurisdiction}, path ${item.hops.map(h => h.jurisdiction).join(' > ')} > ${context.jurisdiction}` }]
   }).catch((err: unknown) => {
     if (!(err instanceof Unchanged)) throw err
   })

@@ -3,14 +3,15 @@ import { join } from 'node:path'
 import { pino } from 'pino'
 import type { Logger } from 'pino'
 import type { FastifyInstance } from 'fastify'
-import { errors, validateMembership } from '@ceasefire/protocol'
+import { NfpError, errors, validateMembership } from '@ceasefire/protocol'
 import type { Membership } from '@ceasefire/protocol'
 import type { NodeConfig } from './config.ts'
 import { buildApp } from './http/app.ts'
 import { loadIdentity } from './identity.ts'
 import { createNetwork } from './net/network.ts'
 import { handleShare } from './net/share.ts'
-import { loadPolicyModule } from './policy/index.ts'
+import { loadActivePolicy, watchPolicies } from './policy-reload.ts'
+import type { ActivePolicy } from './policy-reload.ts'
 import { NodeService } from './service.ts'
 import { NodeStore } from './store/store.ts'
 
@@ -40,7 +41,8 @@ export async function startNode (config: NodeConfig, log?: Logger): Promise<Runn
   if (!self.signingKeys.some(k => k.kid === identity.signing.kid)) {
     throw new errors.MembershipInvalidError(`federation file does not list this node's record-signing key \`${identity.signing.kid}\``)
   }
-  const policy = loadPolicyModule(config.policiesDir, config.jurisdiction)
+  const active = await loadActivePolicy(config.policiesDir, config.jurisdiction, config.policyTrust)
+  warnIfUnsigned(active, logger)
 
   const store = await NodeStore.open(join(config.dataDir, 'db'))
   let service: NodeService | undefined
@@ -55,7 +57,7 @@ export async function startNode (config: NodeConfig, log?: Logger): Promise<Runn
     await store.close()
     throw new errors.ConfigInvalidError(`cannot listen for peers on ${config.p2p.listen.join(', ')}: ${(err as Error).message.split('\n')[0]}; check \`p2p.listen\` in ${config.configPath} and that no other process uses the port`, { cause: err })
   }
-  service = new NodeService({ config, identity, membership, store, policy, network, log: logger })
+  service = new NodeService({ config, identity, membership, store, policy: active.module, network, log: logger })
   await handleShare(network, async (request, remote) => await service!.receive(request, remote), logger)
 
   service.start()
@@ -69,7 +71,23 @@ export async function startNode (config: NodeConfig, log?: Logger): Promise<Runn
     await store.close()
     throw new errors.ConfigInvalidError(`cannot serve the HTTP API on ${config.http.host}:${config.http.port}: ${(err as Error).message}; check \`http\` in ${config.configPath} and that no other process uses the port`, { cause: err })
   }
-  await store.commit({ audit: [{ event: 'node.started', detail: `policy ${policy.jurisdiction} ${policy.version}` }] })
+  await store.commit({ audit: [{ event: 'node.started', policyHash: active.module.hash, detail: `policy ${active.module.jurisdiction} ${active.module.version}, ${describeSigners(active)}` }] })
+
+  // A changed module is loaded without a restart; one that fails keeps the previous one active.
+  const watcher = watchPolicies(config.policiesDir, async () => {
+    try {
+      const next = await loadActivePolicy(config.policiesDir, config.jurisdiction, config.policyTrust)
+      if (next.module.hash === service!.policy.hash) return
+      warnIfUnsigned(next, logger)
+      service!.setPolicy(next.module)
+      await store.commit({ audit: [{ event: 'policy.loaded', policyHash: next.module.hash, detail: `${next.module.jurisdiction} ${next.module.version}, ${describeSigners(next)}` }] })
+      logger.info({ policyHash: next.module.hash, version: next.module.version }, 'policy module reloaded')
+    } catch (err) {
+      const code = err instanceof NfpError ? err.code : 'ERR_INTERNAL'
+      await store.commit({ audit: [{ event: 'policy.load-failed', code, policyHash: service!.policy.hash, detail: (err as Error).message.slice(0, 500) }] })
+      throw err
+    }
+  }, logger)
   logger.info({ url, peerId: identity.peerId, listen: network.getMultiaddrs().map(a => a.toString()) }, 'node started')
 
   return {
@@ -77,6 +95,7 @@ export async function startNode (config: NodeConfig, log?: Logger): Promise<Runn
     app,
     url,
     stop: async () => {
+      watcher.close()
       service!.stop()
       await app.close()
       await network.stop()
@@ -84,6 +103,17 @@ export async function startNode (config: NodeConfig, log?: Logger): Promise<Runn
       logger.info('node stopped')
     }
   }
+}
+
+function warnIfUnsigned (active: ActivePolicy, log: Logger): void {
+  const unsigned = active.signatures.filter(s => s.signedBy === undefined).map(s => s.jurisdiction)
+  if (unsigned.length > 0) {
+    log.warn({ unsigned }, `POLICY MODULES NOT SIGNED BY A TRUSTED LEGAL OFFICER: ${unsigned.join(', ')}; loaded only because policyTrust.allowUnsigned is set. Never run a production node like this.`)
+  }
+}
+
+function describeSigners (active: ActivePolicy): string {
+  return active.signatures.map(s => `${s.jurisdiction} ${s.signedBy === undefined ? 'UNSIGNED' : `signed by ${s.signedBy.name ?? s.signedBy.kid}`}`).join('; ')
 }
 
 async function readMembership (path: string): Promise<Membership> {

@@ -11,10 +11,11 @@ import type { OutboxItem } from './delivery/outbox.ts'
 import { Revocations } from './delivery/revocations.ts'
 import type { NodeIdentity } from './identity.ts'
 import { receiveShare } from './inbound.ts'
+import type { HeldRecord } from './inbound.ts'
 import type { Network } from './net/network.ts'
-import { evaluateOutbound } from './policy/index.ts'
-import type { OutboundDecision as Decision, PolicyModule } from './policy/index.ts'
-import { redactedCopy } from './redact.ts'
+import { evaluateOutbound, linkedIdsToResolve } from './policy/index.ts'
+import type { ApproverRole, Decision, PolicyModule } from './policy/index.ts'
+import { outgoingCopy } from './outgoing.ts'
 import type { AuditDraft, NodeStore, StoredRecord } from './store/store.ts'
 
 export interface IngestResult {
@@ -62,7 +63,7 @@ export class NodeService {
   readonly outbox: Outbox
   readonly delivery: Delivery
   readonly revocations: Revocations
-  readonly #policy: PolicyModule
+  #policy: PolicyModule
   readonly #log: Logger
   readonly #now: () => Date
   #membership: Membership
@@ -120,6 +121,11 @@ export class NodeService {
 
   get policy (): PolicyModule {
     return this.#policy
+  }
+
+  /** Switches to a newly loaded module; decisions from now on name its hash. */
+  setPolicy (module: PolicyModule): void {
+    this.#policy = module
   }
 
   /** Returns the federation member that speaks for a jurisdiction, or undefined. */
@@ -207,7 +213,7 @@ export class NodeService {
    * @throws PolicyDeniedError carrying the decision, PeerUnknownError, or PeerRejectedError
    *   when the receiver rejected the record.
    */
-  async share (recordId: string, recipient: string, options: { waitMs?: number } = {}): Promise<ShareOutcome> {
+  async share (recordId: string, recipient: string, options: { waitMs?: number, approval?: Approval } = {}): Promise<ShareOutcome> {
     const member = this.member(recipient)
     if (member === undefined || recipient === this.jurisdiction) {
       throw new errors.PeerUnknownError(`\`${recipient}\` is not another member of federation \`${this.#membership.federation}\`; members are ${this.#membership.members.map(m => m.jurisdiction).join(', ')}`)
@@ -215,7 +221,7 @@ export class NodeService {
     const stored = await this.getRecord(recordId)
     const record = stored.signed.record
 
-    const decision = this.decide(record, recipient, stored.hops)
+    const decision = await this.decide(record, recipient, stored.hops)
     const decisionAudit: AuditDraft = {
       event: 'policy.decision',
       recordId,
@@ -224,16 +230,26 @@ export class NodeService {
       peer: recipient,
       decision: decision.effect,
       rules: decision.reasons.map(r => r.ruleId),
+      policyHash: decision.module.hash,
       ...(decision.removedFields.length > 0 ? { removedFields: [...decision.removedFields] } : {})
     }
-    if (decision.effect !== 'permit') {
-      await this.store.commit({ audit: [decisionAudit] })
+    const audit: AuditDraft[] = [decisionAudit]
+    if (decision.effect === 'deny') {
+      await this.store.commit({ audit })
       this.#log.info({ recordId, peer: recipient, rules: decisionAudit.rules }, 'share denied by policy')
       throw Object.assign(new errors.PolicyDeniedError(`sharing \`${recordId}\` with ${recipient} is denied by ${decisionAudit.rules?.join(', ')}`), { decision })
     }
+    if (decision.effect === 'require-approval') {
+      const missing = decision.approvals.filter(a => options.approval === undefined || !a.approvers.includes(options.approval.role))
+      if (missing.length > 0) {
+        await this.store.commit({ audit })
+        throw Object.assign(new errors.PolicyApprovalRequiredError(`sharing \`${recordId}\` with ${recipient} needs the approval of ${missing.map(a => `${a.approvers.join(' or ')} (${a.ruleId}: ${a.reason})`).join('; ')}; send it again with an approval`), { decision })
+      }
+      audit.push({ event: 'policy.approval', recordId, peer: recipient, rules: decision.approvals.map(a => a.ruleId), detail: `approved by ${options.approval!.approvedBy} as ${options.approval!.role}${options.approval!.reference === undefined ? '' : `, reference ${options.approval!.reference}`}` })
+    }
 
     const key = { privateKey: this.identity.signing.privateKey, kid: this.identity.signing.kid }
-    const signed = decision.removedFields.length > 0 ? await redactedCopy(record, [...decision.removedFields], key) : stored.signed
+    const signed = await outgoingCopy(stored.signed, decision, key)
     const at = this.#now().toISOString()
     const hop: Hop = {
       jurisdiction: this.jurisdiction,
@@ -242,7 +258,7 @@ export class NodeService {
       proof: await signStatement('hop', { by: this.jurisdiction, recordId, versionHash: signed.record.versionHash, to: recipient, at }, key)
     }
     const item: RecordItem = { kind: 'record', signed, hops: [...stored.hops, hop] }
-    const seq = await this.outbox.enqueue(recipient, { item, recordId, versionHash: signed.record.versionHash, disclose: true }, [decisionAudit])
+    const seq = await this.outbox.enqueue(recipient, { item, recordId, versionHash: signed.record.versionHash, disclose: true }, audit)
     this.delivery.kick(recipient)
 
     const done = await this.delivery.waitFor(recipient, seq, options.waitMs ?? this.config.shareTimeoutMs)
@@ -267,21 +283,40 @@ export class NodeService {
    * originator consented to, never back along its own path, and never with fields removed (a
    * relay cannot remove fields without breaking the originator's signature).
    */
-  decide (record: NfpRecord, recipient: string, hops: Hop[] = []): Decision {
-    const decision = evaluateOutbound(this.#policy, record, { self: { jurisdiction: this.jurisdiction }, recipient: { jurisdiction: recipient }, now: this.#now() })
+  async decide (record: NfpRecord, recipient: string, hops: Hop[] = []): Promise<Decision> {
+    const linked = new Map<string, unknown>()
+    for (const id of linkedIdsToResolve(this.#policy, 'outbound', record)) {
+      const found = await this.store.getRecord(id)
+      if (found !== undefined) linked.set(id, found.signed.record)
+    }
+    const decision = evaluateOutbound(this.#policy, record, { self: { jurisdiction: this.jurisdiction }, recipient: { jurisdiction: recipient }, now: this.#now(), linked })
+
     const relayed = record.provenance.jurisdiction !== this.jurisdiction
-    const denials: Decision['reasons'][number][] = []
+    const denials: Array<Decision['reasons'][number]> = []
     if (relayed && !(record.onwardSharingConsent ?? []).includes(recipient)) {
       denials.push(nodeRule('NODE-ONWARD-CONSENT', `A record that came from ${record.provenance.jurisdiction} is passed on only to jurisdictions its originator listed in onwardSharingConsent; ${recipient} is not listed.`, 'Directive (EU) 2023/977 Art. 6(1)(h) and the data-ownership principle of Art. 3, enforced by the node'))
     }
     if (hops.some(h => h.jurisdiction === recipient)) {
       denials.push(nodeRule('NODE-NO-RETURN', `The record already passed through ${recipient}; a node never sends a record back along its own path.`, 'Ceasefire protocol v1, relays (design rule)'))
     }
-    if (decision.effect === 'permit' && decision.removedFields.length > 0 && relayed) {
-      denials.push(nodeRule('NODE-RELAY-NO-REDACTION', 'A relaying node cannot remove fields from a record signed by another jurisdiction without breaking that signature, so it does not pass the record on.', 'Ceasefire protocol v1, signature over the whole record (design rule)'))
+    const changesCopy = decision.removedFields.length > 0 || decision.withheldLinks.length > 0 ||
+      (decision.attached.reviewBy !== undefined && decision.attached.reviewBy !== record.reviewBy) ||
+      (decision.attached.handlingCode !== undefined && decision.attached.handlingCode !== record.handlingCode) ||
+      (decision.attached.noOnwardSharingWithoutConsent === true && record.onwardSharingConsent !== undefined)
+    if (decision.effect !== 'deny' && relayed && changesCopy) {
+      denials.push(nodeRule('NODE-RELAY-NO-REDACTION', 'A relaying node cannot remove fields, withhold links or attach conditions to a record signed by another jurisdiction without breaking that signature, so it does not pass the record on.', 'Ceasefire protocol v1, signature over the whole record (design rule)'))
     }
     if (denials.length === 0) return decision
-    return { ...decision, effect: 'deny', removedFields: [], reasons: [...denials, ...decision.reasons] } as Decision
+    return {
+      ...decision,
+      effect: 'deny',
+      removedFields: [],
+      withheldLinks: [],
+      approvals: [],
+      attached: { rules: [] },
+      reasons: [...denials, ...decision.reasons],
+      explanation: `The ${record.type} record ${record.id} may not be sent to ${recipient}. ${denials.map(d => `${d.ruleId}: ${d.title}`).join(' ')} This node enforces these rules whatever its policy module says.`
+    }
   }
 
   /** Revokes a record this node originated at every peer it was disclosed to. */
@@ -293,12 +328,53 @@ export class NodeService {
     return await this.revocations.revoke(recordId, reason)
   }
 
+  /** Lists received records held for approval by the inbound policy. */
+  async listHeld (): Promise<HeldRecord[]> {
+    return (await this.store.range<HeldRecord>('quarantine', {})).map(([, held]) => held)
+  }
+
+  /**
+   * Releases a held record into the store after a person approved it. The record is stored as
+   * it arrived, unless a newer version arrived since.
+   */
+  async approveHeld (recordId: string, approval: Approval): Promise<StoredRecord> {
+    const held = await this.store.read<HeldRecord>('quarantine', recordId)
+    if (held === undefined) throw new errors.RecordNotFoundError(`no record \`${recordId}\` is held for approval`)
+    const allowed = held.decision.approvals.every(a => a.approvers.includes(approval.role))
+    if (!allowed) {
+      throw Object.assign(new errors.PolicyApprovalRequiredError(`\`${recordId}\` needs the approval of ${held.decision.approvals.map(a => a.approvers.join(' or ')).join('; ')}, not of ${approval.role}`), { decision: held.decision })
+    }
+    const record = held.stored.signed.record
+    await this.store.commit({
+      record: held.stored,
+      precondition: (existing) => {
+        if (existing !== undefined && Date.parse(existing.signed.record.provenance.modified) >= Date.parse(record.provenance.modified)) {
+          throw new errors.RecordStaleError(`a version of \`${recordId}\` at least as new is already stored`)
+        }
+      },
+      writes: [{ collection: 'quarantine', key: recordId }],
+      audit: [{ event: 'policy.approval', recordId, recordType: record.type, versionHash: record.versionHash, peer: held.stored.receivedFrom, rules: held.decision.approvals.map(a => a.ruleId), detail: `inbound; approved by ${approval.approvedBy} as ${approval.role}${approval.reference === undefined ? '' : `, reference ${approval.reference}`}` }]
+    })
+    return held.stored
+  }
+
+  /** Discards a held record. */
+  async rejectHeld (recordId: string, rejectedBy: string, reason: string): Promise<void> {
+    const held = await this.store.read<HeldRecord>('quarantine', recordId)
+    if (held === undefined) throw new errors.RecordNotFoundError(`no record \`${recordId}\` is held for approval`)
+    await this.store.commit({
+      writes: [{ collection: 'quarantine', key: recordId }],
+      audit: [{ event: 'record.discarded', recordId, versionHash: held.stored.signed.record.versionHash, peer: held.stored.receivedFrom, detail: `held record rejected by ${rejectedBy}: ${reason}` }]
+    })
+  }
+
   /** Handles a share request that arrived over libp2p from an authenticated peer. */
   async receive (request: ShareRequest, remotePeerId: string): Promise<ShareResponse> {
     return await receiveShare({
       jurisdiction: this.jurisdiction,
       membership: this.#membership,
       store: this.store,
+      policy: this.#policy,
       resolveKey: async (jurisdiction, kid) => await this.#resolveKey(jurisdiction, kid),
       signingKey: { privateKey: this.identity.signing.privateKey, kid: this.identity.signing.kid },
       log: this.#log,
@@ -331,7 +407,15 @@ export class NodeService {
 }
 
 function nodeRule (ruleId: string, title: string, citation: string): Decision['reasons'][number] {
-  return { ruleId, title, effect: 'deny', citation, checked: false } as Decision['reasons'][number]
+  return { ruleId, title, effect: 'deny', citation, checked: false }
+}
+
+/** A person's approval of a share that the policy makes subject to approval. */
+export interface Approval {
+  approvedBy: string
+  role: ApproverRole
+  reference?: string
+  note?: string
 }
 
 /** Compares two records ignoring the fields ingest sets itself, so an unchanged re-import is detected. */

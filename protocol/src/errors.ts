@@ -120,6 +120,11 @@ export class PolicyDeniedError extends NfpError {
   static override readonly statusCode = 403
 }
 
+export class PolicyApprovalRequiredError extends NfpError {
+  static override readonly code = 'ERR_POLICY_APPROVAL_REQUIRED'
+  static override readonly statusCode = 403
+}
+
 export class PolicyInvalidError extends NfpError {
   static override readonly code = 'ERR_POLICY_INVALID'
   static override readonly statusCode = 500
@@ -205,6 +210,7 @@ export const errorClasses = {
   ERR_PEER_IDENTITY_MISMATCH: PeerIdentityMismatchError,
   ERR_API_UNREACHABLE: ApiUnreachableError,
   ERR_POLICY_DENIED: PolicyDeniedError,
+  ERR_POLICY_APPROVAL_REQUIRED: PolicyApprovalRequiredError,
   ERR_POLICY_INVALID: PolicyInvalidError,
   ERR_FRAME_TOO_LARGE: FrameTooLargeError,
   ERR_FRAME_MALFORMED: FrameMalformedError,

@@ -56,7 +56,7 @@ export interface ShareItemResult {
   index: number
   id?: string
   versionHash?: string
-  status: 'stored' | 'unchanged' | 'rejected' | 'deleted' | 'accepted'
+  status: 'stored' | 'unchanged' | 'held' | 'rejected' | 'deleted' | 'accepted'
   code?: string
   message?: string
 }

@@ -8,17 +8,17 @@ export interface Command {
   usage: string
   options: NonNullable<ParseArgsConfig['options']>
   help: Record<string, string>
-  run: (values: Record<string, string | boolean | undefined>) => Promise<number>
+  run: (values: Record<string, string | boolean | string[] | undefined>) => Promise<number>
 }
 
 export class UsageError extends Error {}
 
 /** Parses a subcommand's arguments strictly, so a misspelt option is an error and not ignored. */
-export function parseCommandArgs (command: Command, argv: string[]): Record<string, string | boolean | undefined> | 'help' {
+export function parseCommandArgs (command: Command, argv: string[]): Record<string, string | boolean | string[] | undefined> | 'help' {
   try {
     const { values } = parseArgs({ args: argv, options: { ...command.options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false })
     if (values.help === true) return 'help'
-    return values as Record<string, string | boolean | undefined>
+    return values as Record<string, string | boolean | string[] | undefined>
   } catch (err) {
     throw new UsageError(`${(err as Error).message}\nRun \`nfp ${command.name} --help\` for the options.`)
   }
@@ -36,14 +36,14 @@ export function formatHelp (command: Command): string {
 }
 
 /** Returns a required string option or throws a UsageError naming it. */
-export function requireString (values: Record<string, string | boolean | undefined>, name: string): string {
+export function requireString (values: Record<string, string | boolean | string[] | undefined>, name: string): string {
   const value = values[name]
   if (typeof value !== 'string' || value === '') throw new UsageError(`option --${name} is required`)
   return value
 }
 
 /** Parses an integer option within a range, or returns the default. */
-export function integerOption (values: Record<string, string | boolean | undefined>, name: string, fallback: number, min: number, max: number): number {
+export function integerOption (values: Record<string, string | boolean | string[] | undefined>, name: string, fallback: number, min: number, max: number): number {
   const value = values[name]
   if (value === undefined) return fallback
   const n = Number(value)

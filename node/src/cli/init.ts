@@ -1,7 +1,9 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { keyIdOf } from '@ceasefire/protocol'
 import type { Member } from '@ceasefire/protocol'
+import type { JWK } from 'jose'
 import { createIdentity } from '../identity.ts'
 import type { Command } from './args.ts'
 import { UsageError, integerOption, requireString } from './args.ts'
@@ -18,6 +20,10 @@ export interface InitOptions {
   p2pPort: number
   federationFile?: string
   policiesDir?: string
+  /** Public keys of legal officers whose signature makes a policy module loadable. */
+  trustKeys?: Array<{ kid: string, jwk: { kty: 'OKP', crv: 'Ed25519', x: string }, name?: string }>
+  /** Development only: load unsigned policy modules. */
+  allowUnsignedPolicies?: boolean
   force?: boolean
 }
 
@@ -45,7 +51,8 @@ export async function initNode (options: InitOptions): Promise<{ configPath: str
     federationFile: relative(dir, resolve(dir, options.federationFile ?? '../federation.json')) || '.',
     policiesDir: relative(dir, policiesDir),
     http: { host: '127.0.0.1', port: options.httpPort },
-    p2p: { listen: [`/ip4/127.0.0.1/tcp/${options.p2pPort}`] }
+    p2p: { listen: [`/ip4/127.0.0.1/tcp/${options.p2pPort}`] },
+    policyTrust: { keys: options.trustKeys ?? [], ...(options.allowUnsignedPolicies === true ? { allowUnsigned: true } : {}) }
   }
   writeFileSync(configPath, JSON.stringify(config, null, 2) + '\n')
 
@@ -75,6 +82,8 @@ export const initCommand: Command = {
     'p2p-port': { type: 'string' },
     federation: { type: 'string' },
     policies: { type: 'string' },
+    'trust-key': { type: 'string', multiple: true },
+    'allow-unsigned-policies': { type: 'boolean' },
     force: { type: 'boolean' }
   },
   help: {
@@ -86,6 +95,8 @@ export const initCommand: Command = {
     'p2p-port': 'TCP port of the libp2p listener on 127.0.0.1 (default 7200).',
     federation: 'Path of the federation membership file, relative to --dir (default ../federation.json).',
     policies: 'Folder of policy modules (default: the policies/ folder of this repository).',
+    'trust-key': 'Public JWK file of a legal officer (from `nfp policy keygen`) whose signature this node accepts on policy modules; repeat for several.',
+    'allow-unsigned-policies': 'Development only: load policy modules that no trusted officer signed. The node warns at every load.',
     force: 'Overwrite an existing node.json; keys are kept.'
   },
   run: async (values) => {
@@ -100,11 +111,31 @@ export const initCommand: Command = {
       force: values.force === true,
       ...(typeof values.name === 'string' ? { name: values.name } : {}),
       ...(typeof values.federation === 'string' ? { federationFile: values.federation } : {}),
-      ...(typeof values.policies === 'string' ? { policiesDir: values.policies } : {})
+      ...(typeof values.policies === 'string' ? { policiesDir: values.policies } : {}),
+      trustKeys: await readTrustKeys(values['trust-key']),
+      allowUnsignedPolicies: values['allow-unsigned-policies'] === true
     })
     console.log(`Created ${configPath}`)
     console.log('Add this entry to the "members" of the federation file (also written to member.json):')
     console.log(JSON.stringify(member, null, 2))
     return 0
   }
+}
+
+async function readTrustKeys (files: unknown): Promise<NonNullable<InitOptions['trustKeys']>> {
+  const list = Array.isArray(files) ? files as string[] : []
+  const keys: NonNullable<InitOptions['trustKeys']> = []
+  for (const file of list) {
+    let jwk: JWK & { name?: string }
+    try {
+      jwk = JSON.parse(readFileSync(file, 'utf8')) as JWK & { name?: string }
+    } catch (err) {
+      throw new UsageError(`cannot read trusted key ${file}: ${(err as Error).message}`)
+    }
+    if (jwk.kty !== 'OKP' || jwk.crv !== 'Ed25519' || typeof jwk.x !== 'string' || jwk.d !== undefined) {
+      throw new UsageError(`${file} must hold a public Ed25519 JWK (the .pub.jwk file of \`nfp policy keygen\`), never a private key`)
+    }
+    keys.push({ kid: await keyIdOf(jwk), jwk: { kty: 'OKP', crv: 'Ed25519', x: jwk.x }, ...(typeof jwk.name === 'string' ? { name: jwk.name } : {}) })
+  }
+  return keys
 }

@@ -4,9 +4,10 @@ import { UsageError, formatHelp, parseCommandArgs } from './args.ts'
 import { demoCommand } from './demo.ts'
 import { importCommand } from './import.ts'
 import { initCommand } from './init.ts'
+import { policyCommand } from './policy.ts'
 import { startCommand } from './start.ts'
 
-const commands: Command[] = [initCommand, startCommand, importCommand, demoCommand]
+const commands: Command[] = [initCommand, startCommand, importCommand, demoCommand, policyCommand]
 
 function usage (): string {
   return [
@@ -32,6 +33,9 @@ async function main (argv: string[]): Promise<number> {
     console.error(`unknown command \`${name}\`\n\n${usage()}`)
     return 2
   }
+
+  // nfp policy has subcommands with positional arguments and parses its own.
+  if (command === policyCommand) return await policyCommand.main(rest)
 
   try {
     const values = parseCommandArgs(command, rest)

@@ -142,9 +142,11 @@ export class Revocations {
     })
   }
 
-  /** Deletes received records whose review-or-delete date has passed and confirms each to its originator. */
-  async sweepExpired (): Promise<number> {
-    const today = this.#init.now().toISOString().slice(0, 10)
+  /**
+   * Deletes received records whose review-or-delete date is before `today` (YYYY-MM-DD, by
+   * default the current UTC date) and confirms each deletion to its originator.
+   */
+  async sweepExpired (today = this.#init.now().toISOString().slice(0, 10)): Promise<number> {
     let deleted = 0
     for (;;) {
       const expired = await this.#init.store.listExpired(today, SWEEP_BATCH)

@@ -1,13 +1,16 @@
 import { spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { closeSync, cpSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { errors } from '@ceasefire/protocol'
+import { exportJWK, generateKeyPair } from 'jose'
+import type { JWK } from 'jose'
+import { errors, keyIdOf } from '@ceasefire/protocol'
 import type { Membership } from '@ceasefire/protocol'
 import { ApiClient } from '../cli/client.ts'
-import { initNode } from '../cli/init.ts'
+import { DEFAULT_POLICIES_DIR, initNode } from '../cli/init.ts'
+import { signModuleFile } from '../policy-trust.ts'
 import { readApiToken } from '../identity.ts'
 
 /** One jurisdiction of the local demo federation. */
@@ -49,6 +52,8 @@ export async function startFederation (dir: string, options: { fresh: boolean, m
   if (options.fresh) rmSync(root, { recursive: true, force: true })
   mkdirSync(root, { recursive: true })
 
+  const policies = await signedPolicyCopy(root)
+
   // Ports are chosen anew each run; keys and data in the node folders are kept between runs.
   const ports = await freePorts(specs.length * 2)
   const members = []
@@ -64,6 +69,8 @@ export async function startFederation (dir: string, options: { fresh: boolean, m
       httpPort,
       p2pPort,
       federationFile: '../federation.json',
+      policiesDir: policies.dir,
+      trustKeys: [policies.trustKey],
       force: true
     })
     members.push({ ...member, languages: spec.languages })
@@ -101,6 +108,32 @@ export async function startFederation (dir: string, options: { fresh: boolean, m
     throw err
   }
   return { nodes, stop }
+}
+
+/**
+ * Copies the repository's policy modules into the demo folder and signs every module there
+ * with a demo legal officer's key, created on the first run and kept with mode 600. The nodes
+ * trust only that key, as a real deployment trusts its own legal officers; the repository's
+ * own files are never changed.
+ */
+async function signedPolicyCopy (root: string): Promise<{ dir: string, trustKey: { kid: string, name: string, jwk: { kty: 'OKP', crv: 'Ed25519', x: string } } }> {
+  const dir = join(root, 'policies')
+  rmSync(dir, { recursive: true, force: true })
+  cpSync(DEFAULT_POLICIES_DIR, dir, { recursive: true })
+
+  const keyFile = join(root, 'demo-legal-officer.jwk')
+  if (!existsSync(keyFile)) {
+    const { privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true })
+    writeFileSync(keyFile, JSON.stringify({ ...(await exportJWK(privateKey)), name: 'Demo legal officer' }, null, 2) + '\n', { mode: 0o600 })
+  }
+  const officer = JSON.parse(readFileSync(keyFile, 'utf8')) as JWK & { name: string }
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.isDirectory() && existsSync(join(dir, entry.name, 'module.json'))) {
+      await signModuleFile(join(dir, entry.name, 'module.json'), { privateJwk: officer, name: officer.name })
+    }
+  }
+  const kid = await keyIdOf(officer)
+  return { dir, trustKey: { kid, name: officer.name, jwk: { kty: 'OKP', crv: 'Ed25519', x: officer.x as string } } }
 }
 
 async function waitHealthy (node: DemoNode, timeoutMs: number): Promise<void> {

@@ -11,6 +11,7 @@ import { installErrorHandler, installNotFoundHandler } from './errors.ts'
 import { auditRoutes } from './routes/audit.ts'
 import { healthRoutes } from './routes/health.ts'
 import { peerRoutes } from './routes/peers.ts'
+import { quarantineRoutes } from './routes/quarantine.ts'
 import { recordRoutes } from './routes/records.ts'
 
 const PUBLIC_PREFIXES = ['/health', '/docs']
@@ -65,5 +66,6 @@ export async function buildApp (service: NodeService, log: Logger): Promise<Fast
   await app.register(recordRoutes(service))
   await app.register(peerRoutes(service))
   await app.register(auditRoutes(service))
+  await app.register(quarantineRoutes(service))
   return app as unknown as FastifyInstance
 }

@@ -25,25 +25,41 @@ export const StoredRecord = Type.Object({
   storedAt: Type.String()
 })
 
+const RuleEffect = Type.Union(['permit', 'deny', 'redact', 'require-approval', 'attach'].map(e => Type.Literal(e)))
+
 export const DecisionReason = Type.Object({
   ruleId: Type.String(),
   title: Type.String(),
-  effect: Type.String(),
+  effect: RuleEffect,
   citation: Type.String(),
   checked: Type.Boolean(),
   refusalGround: Type.Optional(Type.String()),
   fields: Type.Optional(Type.Array(Type.String())),
+  withheldLinks: Type.Optional(Type.Array(Type.String())),
+  approval: Type.Optional(Type.Object({ reason: Type.String(), approvers: Type.Array(Type.String()) })),
+  attach: Type.Optional(Type.Object({}, { additionalProperties: true })),
   error: Type.Optional(Type.String())
 })
 
 export const Decision = Type.Object({
-  effect: Type.Union([Type.Literal('permit'), Type.Literal('deny')]),
+  section: Type.String(),
+  effect: Type.Union([Type.Literal('permit'), Type.Literal('deny'), Type.Literal('require-approval')]),
+  explanation: Type.String({ description: 'What was decided and why, in words a legal officer can read.' }),
   removedFields: Type.Array(Type.String()),
+  withheldLinks: Type.Array(Type.Object({ field: Type.String(), id: Type.String(), ruleId: Type.String(), reason: Type.String() })),
+  attached: Type.Object({
+    reviewBy: Type.Optional(Type.String()),
+    noOnwardSharingWithoutConsent: Type.Optional(Type.Boolean()),
+    handlingCode: Type.Optional(Type.String()),
+    rules: Type.Array(Type.String())
+  }),
+  approvals: Type.Array(Type.Object({ ruleId: Type.String(), reason: Type.String(), approvers: Type.Array(Type.String()) })),
   reasons: Type.Array(DecisionReason),
   errors: Type.Array(Type.Object({ ruleId: Type.String(), message: Type.String() })),
   module: Type.Object({
     jurisdiction: Type.String(),
     version: Type.String(),
+    hash: Type.String(),
     extends: Type.Array(Type.Object({ jurisdiction: Type.String(), version: Type.String() }))
   })
 })

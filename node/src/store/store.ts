@@ -22,6 +22,8 @@ export interface AuditDraft {
   peer?: string
   messageId?: string
   decision?: string
+  /** Hash of the policy module version that decided. */
+  policyHash?: string
   rules?: string[]
   removedFields?: string[]
   code?: string
@@ -51,7 +53,7 @@ export interface RecordFilter {
 }
 
 /** Sublevels that modules other than the store keep their state in. */
-export const COLLECTIONS = ['delivery', 'receipts', 'disclosures', 'cursors'] as const
+export const COLLECTIONS = ['delivery', 'receipts', 'disclosures', 'cursors', 'quarantine'] as const
 export type CollectionName = typeof COLLECTIONS[number]
 
 /** A put (with `value`) or a delete (without) in one of the collections. */

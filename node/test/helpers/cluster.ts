@@ -45,7 +45,9 @@ export async function startCluster (jurisdictions: string[]): Promise<Cluster> {
       http: { host: '127.0.0.1', port: ports[i * 2] as number },
       p2p: { listen: [`/ip4/127.0.0.1/tcp/${p2pPort}`] },
       shareTimeoutMs: 5000,
-      logLevel: 'silent'
+      logLevel: 'silent',
+      // The tests run the repository's modules as they are, unsigned.
+      policyTrust: { keys: [], allowUnsigned: true }
     }, join(dir, 'node.json'))
     configs.set(jurisdiction, config)
     members.set(jurisdiction, {

@@ -13,6 +13,7 @@ const AuditEntry = Type.Object({
   peer: Type.Optional(Type.String()),
   messageId: Type.Optional(Type.String()),
   decision: Type.Optional(Type.String()),
+  policyHash: Type.Optional(Type.String()),
   rules: Type.Optional(Type.Array(Type.String())),
   removedFields: Type.Optional(Type.Array(Type.String())),
   code: Type.Optional(Type.String()),

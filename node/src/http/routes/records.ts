@@ -1,6 +1,8 @@
 import { Type } from 'typebox'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { RECORD_TYPES, errors } from '@ceasefire/protocol'
+import { APPROVER_ROLES } from '../../policy/index.ts'
+import type { ApproverRole } from '../../policy/index.ts'
 import type { NodeService } from '../../service.ts'
 import { Decision, StoredRecord, errorResponses } from '../schemas.ts'
 
@@ -81,7 +83,15 @@ export function recordRoutes (service: NodeService): FastifyPluginAsyncTypebox {
         description: 'The outbound policy of this node decides first. A denial returns 403 `ERR_POLICY_DENIED` with the decision and nothing is sent. A permit may remove fields from the copy that is sent; the decision names them. The copy goes into the durable outbox: 200 means the receiver acknowledged it with a signed receipt, 202 means it is queued and delivery keeps being retried.',
         tags: ['records'],
         params: Type.Object({ id: RecordId }),
-        body: Type.Object({ to: Type.String({ pattern: '^[A-Z]{2}$', description: 'Jurisdiction of the recipient.' }) }, { additionalProperties: false }),
+        body: Type.Object({
+          to: Type.String({ pattern: '^[A-Z]{2}$', description: 'Jurisdiction of the recipient.' }),
+          approval: Type.Optional(Type.Object({
+            approvedBy: Type.String({ minLength: 1, maxLength: 200, description: 'Name or service number of the person who approved.' }),
+            role: Type.Unsafe<ApproverRole>({ type: 'string', enum: [...APPROVER_ROLES] }),
+            reference: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Reference of the authorisation, e.g. a court decision number.' })),
+            note: Type.Optional(Type.String({ maxLength: 2000 }))
+          }, { additionalProperties: false, description: 'Needed when the policy requires approval (403 ERR_POLICY_APPROVAL_REQUIRED names the roles).' }))
+        }, { additionalProperties: false }),
         response: {
           200: ShareOutcomeBody,
           202: ShareOutcomeBody,
@@ -89,7 +99,7 @@ export function recordRoutes (service: NodeService): FastifyPluginAsyncTypebox {
         }
       }
     }, async (request, reply) => {
-      const outcome = await service.share(request.params.id, request.body.to)
+      const outcome = await service.share(request.params.id, request.body.to, request.body.approval === undefined ? {} : { approval: request.body.approval })
       // The policy engine returns read-only arrays; the response schema describes the same shape.
       return await reply.code(outcome.delivery.status === 'queued' ? 202 : 200).send({ ...outcome, decision: outcome.decision as unknown as DecisionBody })
     })
@@ -139,7 +149,7 @@ export function recordRoutes (service: NodeService): FastifyPluginAsyncTypebox {
       if (service.member(request.body.to) === undefined || request.body.to === service.jurisdiction) {
         throw new errors.PeerUnknownError(`\`${request.body.to}\` is not another member of the federation`)
       }
-      return service.decide(stored.signed.record, request.body.to) as unknown as DecisionBody
+      return await service.decide(stored.signed.record, request.body.to, stored.hops) as unknown as DecisionBody
     })
   }
 }
