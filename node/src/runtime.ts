@@ -74,7 +74,7 @@ export async function startNode (config: NodeConfig, log?: Logger): Promise<Runn
   await store.commit({ audit: [{ event: 'node.started', policyHash: active.module.hash, detail: `policy ${active.module.jurisdiction} ${active.module.version}, ${describeSigners(active)}` }] })
 
   // A changed module is loaded without a restart; one that fails keeps the previous one active.
-  const watcher = watchPolicies(config.policiesDir, async () => {
+  const reload = async (): Promise<void> => {
     try {
       const next = await loadActivePolicy(config.policiesDir, config.jurisdiction, config.policyTrust)
       if (next.module.hash === service!.policy.hash) return
@@ -87,7 +87,9 @@ export async function startNode (config: NodeConfig, log?: Logger): Promise<Runn
       await store.commit({ audit: [{ event: 'policy.load-failed', code, policyHash: service!.policy.hash, detail: (err as Error).message.slice(0, 500) }] })
       throw err
     }
-  }, logger)
+  }
+  service.reloadPolicy = reload
+  const watcher = watchPolicies(config.policiesDir, reload, logger)
   logger.info({ url, peerId: identity.peerId, listen: network.getMultiaddrs().map(a => a.toString()) }, 'node started')
 
   return {

@@ -128,6 +128,9 @@ export class NodeService {
     this.#policy = module
   }
 
+  /** Reloads the policy module from disk now; set by the runtime, which owns loading and auditing. */
+  reloadPolicy: () => Promise<void> = async () => {}
+
   /** Returns the federation member that speaks for a jurisdiction, or undefined. */
   member (jurisdiction: string): Member | undefined {
     return this.#membership.members.find(m => m.jurisdiction === jurisdiction)

@@ -1,4 +1,6 @@
-import { readFileSync, readdirSync } from 'node:fs'
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
+import { exportJWK, generateKeyPair } from 'jose'
+import type { JWK } from 'jose'
 import { parseArgs } from 'node:util'
 import { NfpError } from '@ceasefire/protocol'
 import { comparePolicyModules } from '../policy/compat.ts'
@@ -7,6 +9,7 @@ import { evaluateOutbound, loadPolicyModule } from '../policy/index.ts'
 import { lintPolicyModule } from '../policy/lint.ts'
 import { runPolicyTests } from '../policy/test-runner.ts'
 import { formatTable } from '../policy/text-table.ts'
+import { signModuleFile } from '../policy-trust.ts'
 import type { Command } from './args.ts'
 import { UsageError } from './args.ts'
 import { DEFAULT_POLICIES_DIR } from './init.ts'
@@ -19,7 +22,7 @@ export interface PolicyOutput {
 
 type Values = Record<string, string | boolean | string[] | undefined>
 
-const SUBCOMMANDS = ['test', 'lint', 'diff', 'compat', 'explain'] as const
+const SUBCOMMANDS = ['test', 'lint', 'diff', 'compat', 'explain', 'keygen', 'sign'] as const
 type Subcommand = typeof SUBCOMMANDS[number]
 
 const USAGE = [
@@ -27,7 +30,9 @@ const USAGE = [
   'nfp policy lint [--policies DIR] [JURISDICTION...]',
   'nfp policy diff OLD_DIR NEW_DIR [JURISDICTION...]',
   'nfp policy compat [--policies DIR] A B',
-  'nfp policy explain --record FILE --to JURISDICTION [--from JURISDICTION] [--linked FILE] [--policies DIR]'
+  'nfp policy explain --record FILE --to JURISDICTION [--from JURISDICTION] [--linked FILE] [--policies DIR]',
+  'nfp policy keygen --out FILE --name "NAME"',
+  'nfp policy sign --key FILE [--policies DIR] JURISDICTION...'
 ].join('\n       ')
 
 const OPTIONS = {
@@ -36,7 +41,10 @@ const OPTIONS = {
   linked: { type: 'string' },
   to: { type: 'string' },
   from: { type: 'string' },
-  now: { type: 'string' }
+  now: { type: 'string' },
+  out: { type: 'string' },
+  key: { type: 'string' },
+  name: { type: 'string' }
 } as const
 
 /**
@@ -55,7 +63,10 @@ export const policyCommand: Command & { main: (argv: string[], output?: PolicyOu
     linked: 'explain: JSON file with a list of the records the record links to, for link rules.',
     to: 'explain: jurisdiction the record would be sent to.',
     from: 'explain: jurisdiction of the sending node (default: the record\'s originator).',
-    now: 'Date-time to decide at, such as 2026-12-04T10:00:00Z (default: the current time).'
+    now: 'Date-time to decide at, such as 2026-12-04T10:00:00Z (default: the current time).',
+    out: 'keygen: file for the private key (mode 600); the public key goes to the same name with .pub.jwk.',
+    key: 'sign: private key file of the legal officer, from keygen.',
+    name: 'keygen: name of the legal officer, shown in decisions and the audit log.'
   },
   run: async () => {
     console.error(`nfp policy: a subcommand is required\nUsage: ${USAGE}`)
@@ -95,14 +106,16 @@ async function runSubcommand (argv: string[], output: PolicyOutput): Promise<num
   const values = parsed.values
   const policies = typeof values.policies === 'string' ? values.policies : DEFAULT_POLICIES_DIR
   const now = nowOption(values)
-  const run: Record<Subcommand, () => number> = {
+  const run: Record<Subcommand, () => number | Promise<number>> = {
     test: () => testModules(policies, positionals, output),
     lint: () => lintModules(policies, positionals, now, output),
     diff: () => diffModules(positionals, now, output),
     compat: () => compatModules(policies, positionals, now, output),
-    explain: () => explainRecord(policies, values, now, output)
+    explain: () => explainRecord(policies, values, now, output),
+    keygen: async () => await generateOfficerKey(values, output),
+    sign: async () => await signModules(policies, positionals, values, output)
   }
-  return run[name as Subcommand]()
+  return await run[name as Subcommand]()
 }
 
 function nowOption (values: Values): Date | undefined {
@@ -214,4 +227,41 @@ function readJsonFile (file: string, what: string): unknown {
 
 function indent (text: string): string {
   return text.split('\n').map(line => `  ${line}`).join('\n')
+}
+
+async function generateOfficerKey (values: Values, output: PolicyOutput): Promise<number> {
+  if (typeof values.out !== 'string' || typeof values.name !== 'string') throw new UsageError('keygen needs --out FILE and --name "NAME"')
+  if (existsSync(values.out)) throw new UsageError(`${values.out} already exists; a key file is never overwritten`)
+  const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true })
+  const privateJwk = { ...(await exportJWK(privateKey)), name: values.name }
+  const publicJwk = { ...(await exportJWK(publicKey)), name: values.name }
+  writeFileSync(values.out, JSON.stringify(privateJwk, null, 2) + '\n', { mode: 0o600 })
+  const publicFile = values.out.replace(/(\.jwk)?$/, '.pub.jwk')
+  writeFileSync(publicFile, JSON.stringify(publicJwk, null, 2) + '\n')
+  output.log(`private key: ${values.out} (mode 600; keep it offline)\npublic key: ${publicFile} (give it to each node: nfp init --trust-key ${publicFile}, or node.json policyTrust.keys)`)
+  return 0
+}
+
+async function signModules (policies: string, named: readonly string[], values: Values, output: PolicyOutput): Promise<number> {
+  if (typeof values.key !== 'string') throw new UsageError('sign needs --key FILE (a private key from nfp policy keygen)')
+  if (named.length === 0) throw new UsageError('sign needs the jurisdictions of the modules to sign, e.g. nfp policy sign --key officer.jwk SE')
+  let officer: JWK & { name?: string }
+  try {
+    officer = JSON.parse(readFileSync(values.key, 'utf8')) as JWK & { name?: string }
+  } catch (error) {
+    throw new UsageError(`cannot read key ${values.key}: ${(error as Error).message}`)
+  }
+  if (typeof officer.d !== 'string') throw new UsageError(`${values.key} holds no private key`)
+  for (const jurisdiction of named) {
+    // A module is signed only once it loads and passes its own tests.
+    const module = loadPolicyModule(policies, jurisdiction)
+    const report = runPolicyTests(policies, jurisdiction)
+    if (report.cases.some(outcome => !outcome.passed)) {
+      output.error(`${module.jurisdiction}: not signed, because some of its test cases fail; run nfp policy test ${module.jurisdiction}`)
+      return 1
+    }
+    const signed = await signModuleFile(module.file, { privateJwk: officer, ...(officer.name === undefined ? {} : { name: officer.name }) })
+    output.log(`${module.jurisdiction} ${module.version}: signed with key ${signed.kid}, signature in ${signed.signatureFile}`)
+  }
+  return 0
 }

@@ -11,6 +11,7 @@ import { installErrorHandler, installNotFoundHandler } from './errors.ts'
 import { auditRoutes } from './routes/audit.ts'
 import { healthRoutes } from './routes/health.ts'
 import { peerRoutes } from './routes/peers.ts'
+import { policyRoutes } from './routes/policies.ts'
 import { quarantineRoutes } from './routes/quarantine.ts'
 import { recordRoutes } from './routes/records.ts'
 
@@ -67,5 +68,6 @@ export async function buildApp (service: NodeService, log: Logger): Promise<Fast
   await app.register(peerRoutes(service))
   await app.register(auditRoutes(service))
   await app.register(quarantineRoutes(service))
+  await app.register(policyRoutes(service))
   return app as unknown as FastifyInstance
 }

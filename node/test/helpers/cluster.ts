@@ -26,7 +26,7 @@ export interface Cluster {
 }
 
 /** Creates keys, configuration and a shared membership file for the given jurisdictions and starts them. */
-export async function startCluster (jurisdictions: string[]): Promise<Cluster> {
+export async function startCluster (jurisdictions: string[], options: { policiesDir?: string, policyTrust?: { keys: unknown[], allowUnsigned?: boolean } } = {}): Promise<Cluster> {
   const root = mkdtempSync(join(tmpdir(), 'nfp-test-'))
   const ports = await freePorts(jurisdictions.length * 2)
   const configs = new Map<string, NodeConfig>()
@@ -41,13 +41,13 @@ export async function startCluster (jurisdictions: string[]): Promise<Cluster> {
       agency: `${jurisdiction} test agency`,
       dataDir: './data',
       federationFile: '../federation.json',
-      policiesDir: POLICIES_DIR,
+      policiesDir: options.policiesDir ?? POLICIES_DIR,
       http: { host: '127.0.0.1', port: ports[i * 2] as number },
       p2p: { listen: [`/ip4/127.0.0.1/tcp/${p2pPort}`] },
       shareTimeoutMs: 5000,
       logLevel: 'silent',
-      // The tests run the repository's modules as they are, unsigned.
-      policyTrust: { keys: [], allowUnsigned: true }
+      // Unless a test passes its own trust, the repository's modules run as they are, unsigned.
+      policyTrust: options.policyTrust ?? { keys: [], allowUnsigned: true }
     }, join(dir, 'node.json'))
     configs.set(jurisdiction, config)
     members.set(jurisdiction, {
