@@ -22,7 +22,11 @@ export const demoCommand: Command = {
     const federation = await startFederation(dir, { fresh: values.fresh === true })
     let failures: string[]
     try {
-      for (const node of federation.nodes.values()) console.log(`  ${node.jurisdiction}: API ${node.api.baseUrl} (docs at ${node.api.baseUrl}/docs), log ${node.logPath}`)
+      for (const node of federation.nodes.values()) {
+        const health = await node.api.request<{ policy: { jurisdiction: string, version: string, hash: string } }>('GET', '/health')
+        console.log(`  ${node.jurisdiction}: API ${node.api.baseUrl} (docs at ${node.api.baseUrl}/docs), log ${node.logPath}`)
+        console.log(`      policy module ${health.policy.jurisdiction} ${health.policy.version}, ${health.policy.hash.slice(0, 19)}…, signed by the demo legal officer`)
+      }
       const report = await runScenario(federation.nodes, line => { console.log(line) })
       failures = report.failures
       console.log('')

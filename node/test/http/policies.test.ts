@@ -43,7 +43,7 @@ t.test('active module lists signed rules', async t => {
   t.same(body.extends.map((b: any) => b.jurisdiction), ['EU'])
   t.ok(body.rules.some((r: any) => r.id === 'EU-ONW-01' && r.citation.includes('2023/977')))
   const audit = await se.service.store.listAudit(0, 100)
-  t.match(audit.find((e: any) => e.event === 'node.started').detail, /SE signed by Test legal officer; EU signed by Test legal officer/)
+  t.match(audit.find((e: any) => e.event === 'node.started')?.detail, /SE signed by Test legal officer; EU signed by Test legal officer/)
 })
 
 t.test('explain a stored and an inline record', async t => {
@@ -76,7 +76,7 @@ t.test('unsigned edit keeps the previous module', async t => {
   const failed = await waitFor(async () => (await se.service.store.listAudit(0, 10000)).some((e: any) => e.event === 'policy.load-failed'))
   t.ok(failed, 'the failed reload is audited')
   t.equal(se.service.policy.hash, before, 'the node keeps deciding with the signed module')
-  const entry = (await se.service.store.listAudit(0, 10000)).find((e: any) => e.event === 'policy.load-failed')
+  const entry: any = (await se.service.store.listAudit(0, 10000)).find((e: any) => e.event === 'policy.load-failed')
   t.equal(entry.code, 'ERR_POLICY_INVALID')
   t.match(entry.detail, /changed after it was signed/)
   writeFileSync(file, original)
@@ -121,7 +121,7 @@ t.test('inbound H3 record is held for approval', async t => {
   const { signRecord, signStatement, withVersionHash } = await import('../../../protocol/src/index.ts')
   const de = cluster.node('DE').service
   const identity = se.service.identity
-  const record = withVersionHash({ ...firearmDraft('SE', 'held-1'), handlingCode: 'H3', handlingConditions: 'Only for the named investigation.', provenance: { jurisdiction: 'SE', agency: 'a', created: '2026-01-01T00:00:00Z', modified: '2026-01-01T00:00:00Z' } })
+  const record: any = withVersionHash({ ...firearmDraft('SE', 'held-1'), handlingCode: 'H3', handlingConditions: 'Only for the named investigation.', provenance: { jurisdiction: 'SE', agency: 'a', created: '2026-01-01T00:00:00Z', modified: '2026-01-01T00:00:00Z' } })
   const key = { privateKey: identity.signing.privateKey, kid: identity.signing.kid }
   const signed = await signRecord(record as any, key)
   const at = new Date().toISOString()

@@ -17,7 +17,7 @@ export function healthRoutes (service: NodeService): FastifyPluginAsyncTypebox {
             peerId: Type.String(),
             federation: Type.String(),
             members: Type.Array(Type.String()),
-            policy: Type.Object({ jurisdiction: Type.String(), version: Type.String() }),
+            policy: Type.Object({ jurisdiction: Type.String(), version: Type.String(), hash: Type.String() }),
             listen: Type.Array(Type.String())
           })
         }
@@ -28,7 +28,7 @@ export function healthRoutes (service: NodeService): FastifyPluginAsyncTypebox {
       peerId: service.identity.peerId,
       federation: service.membership.federation,
       members: service.membership.members.map(m => m.jurisdiction),
-      policy: { jurisdiction: service.policy.jurisdiction, version: service.policy.version },
+      policy: { jurisdiction: service.policy.jurisdiction, version: service.policy.version, hash: service.policy.hash },
       listen: service.network.getMultiaddrs().map(a => a.toString())
     }))
   }
