@@ -216,7 +216,7 @@ export class NodeService {
    * @throws PolicyDeniedError carrying the decision, PeerUnknownError, or PeerRejectedError
    *   when the receiver rejected the record.
    */
-  async share (recordId: string, recipient: string, options: { waitMs?: number, approval?: Approval } = {}): Promise<ShareOutcome> {
+  async share (recordId: string, recipient: string, options: { waitMs?: number, approvals?: Approval[] } = {}): Promise<ShareOutcome> {
     const member = this.member(recipient)
     if (member === undefined || recipient === this.jurisdiction) {
       throw new errors.PeerUnknownError(`\`${recipient}\` is not another member of federation \`${this.#membership.federation}\`; members are ${this.#membership.members.map(m => m.jurisdiction).join(', ')}`)
@@ -243,12 +243,13 @@ export class NodeService {
       throw Object.assign(new errors.PolicyDeniedError(`sharing \`${recordId}\` with ${recipient} is denied by ${decisionAudit.rules?.join(', ')}`), { decision })
     }
     if (decision.effect === 'require-approval') {
-      const missing = decision.approvals.filter(a => options.approval === undefined || !a.approvers.includes(options.approval.role))
+      const given = options.approvals ?? []
+      const missing = decision.approvals.filter(a => !given.some(g => a.approvers.includes(g.role)))
       if (missing.length > 0) {
         await this.store.commit({ audit })
-        throw Object.assign(new errors.PolicyApprovalRequiredError(`sharing \`${recordId}\` with ${recipient} needs the approval of ${missing.map(a => `${a.approvers.join(' or ')} (${a.ruleId}: ${a.reason})`).join('; ')}; send it again with an approval`), { decision })
+        throw Object.assign(new errors.PolicyApprovalRequiredError(`sharing \`${recordId}\` with ${recipient} needs the approval of ${missing.map(a => `${a.approvers.join(' or ')} (${a.ruleId}: ${a.reason})`).join('; ')}; send it again with approvals`), { decision })
       }
-      audit.push({ event: 'policy.approval', recordId, peer: recipient, rules: decision.approvals.map(a => a.ruleId), detail: `approved by ${options.approval!.approvedBy} as ${options.approval!.role}${options.approval!.reference === undefined ? '' : `, reference ${options.approval!.reference}`}` })
+      audit.push({ event: 'policy.approval', recordId, peer: recipient, rules: decision.approvals.map(a => a.ruleId), detail: `outbound; ${describeApprovals(given)}` })
     }
 
     const key = { privateKey: this.identity.signing.privateKey, kid: this.identity.signing.kid }
@@ -340,12 +341,12 @@ export class NodeService {
    * Releases a held record into the store after a person approved it. The record is stored as
    * it arrived, unless a newer version arrived since.
    */
-  async approveHeld (recordId: string, approval: Approval): Promise<StoredRecord> {
+  async approveHeld (recordId: string, approvals: Approval[]): Promise<StoredRecord> {
     const held = await this.store.read<HeldRecord>('quarantine', recordId)
     if (held === undefined) throw new errors.RecordNotFoundError(`no record \`${recordId}\` is held for approval`)
-    const allowed = held.decision.approvals.every(a => a.approvers.includes(approval.role))
-    if (!allowed) {
-      throw Object.assign(new errors.PolicyApprovalRequiredError(`\`${recordId}\` needs the approval of ${held.decision.approvals.map(a => a.approvers.join(' or ')).join('; ')}, not of ${approval.role}`), { decision: held.decision })
+    const missing = held.decision.approvals.filter(a => !approvals.some(g => a.approvers.includes(g.role)))
+    if (missing.length > 0) {
+      throw Object.assign(new errors.PolicyApprovalRequiredError(`\`${recordId}\` still needs the approval of ${missing.map(a => `${a.approvers.join(' or ')} (${a.ruleId})`).join('; ')}`), { decision: held.decision })
     }
     const record = held.stored.signed.record
     await this.store.commit({
@@ -356,7 +357,7 @@ export class NodeService {
         }
       },
       writes: [{ collection: 'quarantine', key: recordId }],
-      audit: [{ event: 'policy.approval', recordId, recordType: record.type, versionHash: record.versionHash, peer: held.stored.receivedFrom, rules: held.decision.approvals.map(a => a.ruleId), detail: `inbound; approved by ${approval.approvedBy} as ${approval.role}${approval.reference === undefined ? '' : `, reference ${approval.reference}`}` }]
+      audit: [{ event: 'policy.approval', recordId, recordType: record.type, versionHash: record.versionHash, peer: held.stored.receivedFrom, rules: held.decision.approvals.map(a => a.ruleId), detail: `inbound; ${describeApprovals(approvals)}` }]
     })
     return held.stored
   }
@@ -411,6 +412,10 @@ export class NodeService {
 
 function nodeRule (ruleId: string, title: string, citation: string): Decision['reasons'][number] {
   return { ruleId, title, effect: 'deny', citation, checked: false }
+}
+
+function describeApprovals (approvals: Approval[]): string {
+  return approvals.map(a => `approved by ${a.approvedBy} as ${a.role}${a.reference === undefined ? '' : `, reference ${a.reference}`}`).join('; ')
 }
 
 /** A person's approval of a share that the policy makes subject to approval. */

@@ -28,14 +28,16 @@ export function quarantineRoutes (service: NodeService): FastifyPluginAsyncTypeb
         tags: ['quarantine'],
         params: Type.Object({ id: RecordId }),
         body: Type.Object({
-          approvedBy: Type.String({ minLength: 1, maxLength: 200 }),
-          role: Type.Unsafe<ApproverRole>({ type: 'string', enum: [...APPROVER_ROLES] }),
-          reference: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-          note: Type.Optional(Type.String({ maxLength: 2000 }))
+          approvals: Type.Array(Type.Object({
+            approvedBy: Type.String({ minLength: 1, maxLength: 200 }),
+            role: Type.Unsafe<ApproverRole>({ type: 'string', enum: [...APPROVER_ROLES] }),
+            reference: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+            note: Type.Optional(Type.String({ maxLength: 2000 }))
+          }, { additionalProperties: false }), { minItems: 1, maxItems: 10, description: 'One approval per role the hold names.' })
         }, { additionalProperties: false }),
         response: { 200: StoredRecord, ...errorResponses }
       }
-    }, async (request) => await service.approveHeld(request.params.id, request.body))
+    }, async (request) => await service.approveHeld(request.params.id, request.body.approvals))
 
     app.post('/quarantine/:id/reject', {
       schema: {

@@ -85,12 +85,12 @@ export function recordRoutes (service: NodeService): FastifyPluginAsyncTypebox {
         params: Type.Object({ id: RecordId }),
         body: Type.Object({
           to: Type.String({ pattern: '^[A-Z]{2}$', description: 'Jurisdiction of the recipient.' }),
-          approval: Type.Optional(Type.Object({
+          approvals: Type.Optional(Type.Array(Type.Object({
             approvedBy: Type.String({ minLength: 1, maxLength: 200, description: 'Name or service number of the person who approved.' }),
             role: Type.Unsafe<ApproverRole>({ type: 'string', enum: [...APPROVER_ROLES] }),
             reference: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Reference of the authorisation, e.g. a court decision number.' })),
             note: Type.Optional(Type.String({ maxLength: 2000 }))
-          }, { additionalProperties: false, description: 'Needed when the policy requires approval (403 ERR_POLICY_APPROVAL_REQUIRED names the roles).' }))
+          }, { additionalProperties: false }), { maxItems: 10, description: 'Needed when the policy requires approval: one per role that 403 ERR_POLICY_APPROVAL_REQUIRED names.' }))
         }, { additionalProperties: false }),
         response: {
           200: ShareOutcomeBody,
@@ -99,7 +99,7 @@ export function recordRoutes (service: NodeService): FastifyPluginAsyncTypebox {
         }
       }
     }, async (request, reply) => {
-      const outcome = await service.share(request.params.id, request.body.to, request.body.approval === undefined ? {} : { approval: request.body.approval })
+      const outcome = await service.share(request.params.id, request.body.to, request.body.approvals === undefined ? {} : { approvals: request.body.approvals })
       // The policy engine returns read-only arrays; the response schema describes the same shape.
       return await reply.code(outcome.delivery.status === 'queued' ? 202 : 200).send({ ...outcome, decision: outcome.decision as unknown as DecisionBody })
     })
