@@ -6,6 +6,8 @@ import type { FastifyInstance } from 'fastify'
 import { NfpError, errors, validateMembership } from '@ceasefire/protocol'
 import type { Membership } from '@ceasefire/protocol'
 import type { NodeConfig } from './config.ts'
+import { startAuditHeads } from './audit/audit-heads.ts'
+import type { AuditHeads } from './audit/audit-heads.ts'
 import { buildApp } from './http/app.ts'
 import { loadIdentity } from './identity.ts'
 import { createNetwork } from './net/network.ts'
@@ -18,6 +20,7 @@ import { NodeStore } from './store/store.ts'
 /** A running node: its service, HTTP server and the address it listens on. */
 export interface RunningNode {
   service: NodeService
+  auditHeads: AuditHeads
   app: FastifyInstance
   /** Base URL of the HTTP API, e.g. http://127.0.0.1:7101 */
   url: string
@@ -60,13 +63,22 @@ export async function startNode (config: NodeConfig, log?: Logger): Promise<Runn
   service = new NodeService({ config, identity, membership, store, policy: active.module, network, log: logger })
   await handleShare(network, async (request, remote) => await service!.receive(request, remote), logger)
 
+  let auditHeads: AuditHeads
+  try {
+    auditHeads = await startAuditHeads({ store, identity, membership, network, log: logger })
+  } catch (err) {
+    await network.stop()
+    await store.close()
+    throw err
+  }
   service.start()
-  const app = await buildApp(service, logger)
+  const app = await buildApp(service, logger, auditHeads)
   let url: string
   try {
     url = await app.listen({ host: config.http.host, port: config.http.port })
   } catch (err) {
     service.stop()
+    await auditHeads.stop()
     await network.stop()
     await store.close()
     throw new errors.ConfigInvalidError(`cannot serve the HTTP API on ${config.http.host}:${config.http.port}: ${(err as Error).message}; check \`http\` in ${config.configPath} and that no other process uses the port`, { cause: err })
@@ -94,12 +106,14 @@ export async function startNode (config: NodeConfig, log?: Logger): Promise<Runn
 
   return {
     service,
+    auditHeads,
     app,
     url,
     stop: async () => {
       watcher.close()
       service!.stop()
       await app.close()
+      await auditHeads.stop()
       await network.stop()
       await store.close()
       logger.info('node stopped')

@@ -4,10 +4,11 @@ import { UsageError, formatHelp, parseCommandArgs } from './args.ts'
 import { demoCommand } from './demo.ts'
 import { importCommand } from './import.ts'
 import { initCommand } from './init.ts'
+import { auditCommand } from './audit.ts'
 import { policyCommand } from './policy.ts'
 import { startCommand } from './start.ts'
 
-const commands: Command[] = [initCommand, startCommand, importCommand, demoCommand, policyCommand]
+const commands: Command[] = [initCommand, startCommand, importCommand, demoCommand, policyCommand, auditCommand]
 
 function usage (): string {
   return [
@@ -36,6 +37,7 @@ async function main (argv: string[]): Promise<number> {
 
   // nfp policy has subcommands with positional arguments and parses its own.
   if (command === policyCommand) return await policyCommand.main(rest)
+  if (command === auditCommand) return await auditCommand.main(rest)
 
   try {
     const values = parseCommandArgs(command, rest)

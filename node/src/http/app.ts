@@ -6,9 +6,11 @@ import swaggerUi from '@fastify/swagger-ui'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { errors } from '@ceasefire/protocol'
 import type { Logger } from 'pino'
+import type { AuditHeads } from '../audit/audit-heads.ts'
 import type { NodeService } from '../service.ts'
 import { installErrorHandler, installNotFoundHandler } from './errors.ts'
 import { auditRoutes } from './routes/audit.ts'
+import { auditHeadRoutes } from './routes/audit-heads.ts'
 import { healthRoutes } from './routes/health.ts'
 import { peerRoutes } from './routes/peers.ts'
 import { policyRoutes } from './routes/policies.ts'
@@ -21,7 +23,7 @@ const PUBLIC_PREFIXES = ['/health', '/docs']
  * Builds the HTTP API: one plugin per resource, an OpenAPI document with a UI at `/docs`, and
  * bearer-token authentication on everything except health and docs.
  */
-export async function buildApp (service: NodeService, log: Logger): Promise<FastifyInstance> {
+export async function buildApp (service: NodeService, log: Logger, auditHeads: AuditHeads): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: log as FastifyBaseLogger,
     // Requests Node's HTTP parser rejects (a garbage request line, too-long headers) get the
@@ -67,6 +69,7 @@ export async function buildApp (service: NodeService, log: Logger): Promise<Fast
   await app.register(recordRoutes(service))
   await app.register(peerRoutes(service))
   await app.register(auditRoutes(service))
+  await app.register(auditHeadRoutes(auditHeads))
   await app.register(quarantineRoutes(service))
   await app.register(policyRoutes(service))
   return app as unknown as FastifyInstance

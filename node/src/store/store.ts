@@ -206,6 +206,18 @@ export class NodeStore {
     return undefined
   }
 
+  /**
+   * Returns two sublevels for the signed audit heads: `heads`, where they are kept, and
+   * `auditText`, a read view of the audit log as JSON text, so a chain check can report an entry
+   * that no longer parses. Writes to these bypass `commit`; only `heads` is ever written.
+   */
+  auditHeadsLevels () {
+    return {
+      heads: this.#db.sublevel<string, unknown>('audit-heads', { valueEncoding: 'json' }),
+      auditText: this.#db.sublevel<string, string>('audit', { valueEncoding: 'utf8' })
+    }
+  }
+
   async listInbox (after: number, limit: number): Promise<InboxEntry[]> {
     return await this.#inbox.values({ gt: seqKey(after), limit }).all() as unknown as InboxEntry[]
   }
