@@ -216,7 +216,7 @@ export class NodeService {
    * @throws PolicyDeniedError carrying the decision, PeerUnknownError, or PeerRejectedError
    *   when the receiver rejected the record.
    */
-  async share (recordId: string, recipient: string, options: { waitMs?: number, approvals?: Approval[] } = {}): Promise<ShareOutcome> {
+  async share (recordId: string, recipient: string, options: { waitMs?: number, approvals?: Approval[], actor?: string } = {}): Promise<ShareOutcome> {
     const member = this.member(recipient)
     if (member === undefined || recipient === this.jurisdiction) {
       throw new errors.PeerUnknownError(`\`${recipient}\` is not another member of federation \`${this.#membership.federation}\`; members are ${this.#membership.members.map(m => m.jurisdiction).join(', ')}`)
@@ -234,6 +234,9 @@ export class NodeService {
       decision: decision.effect,
       rules: decision.reasons.map(r => r.ruleId),
       policyHash: decision.module.hash,
+      // Directive 2016/680 Art. 25 asks disclosure logs to show who disclosed, to whom, when and on which basis.
+      actor: options.actor ?? 'node',
+      legalBasis: record.legalBasis,
       ...(decision.removedFields.length > 0 ? { removedFields: [...decision.removedFields] } : {})
     }
     const audit: AuditDraft[] = [decisionAudit]

@@ -24,6 +24,10 @@ export interface AuditDraft {
   decision?: string
   /** Hash of the policy module version that decided. */
   policyHash?: string
+  /** Who asked for the operation: the operator named in the request, or the node itself. */
+  actor?: string
+  /** Legal basis of the record disclosed, as the record states it. */
+  legalBasis?: string
   rules?: string[]
   removedFields?: string[]
   code?: string

@@ -85,7 +85,7 @@ t.test('list filters by type', async t => {
 })
 
 t.test('share returns the decision', async t => {
-  const { status, body } = await call('POST', '/records/urn:nfp:se:firearm:api-1/share', { to: 'DE' })
+  const { status, body } = await call('POST', '/records/urn:nfp:se:firearm:api-1/share', { to: 'DE' }, { ...auth, 'x-operator': 'NOA-4711' })
   t.equal(status, 200)
   t.equal(body.decision.effect, 'permit')
   t.equal(body.delivery.status, 'stored')
@@ -131,6 +131,9 @@ t.test('audit log is chained and readable', async t => {
   t.ok(events.includes('policy.decision'))
   t.ok(events.includes('share.delivered'))
   t.notOk(JSON.stringify(body).includes('ABC123'), 'audit entries hold no record contents')
+  const disclosure = body.entries.find((e: any) => e.event === 'policy.decision' && e.actor === 'operator NOA-4711')
+  t.ok(disclosure, 'the decision names the operator who asked')
+  t.equal(disclosure.legalBasis, 'Directive (EU) 2023/977 Art. 7', 'and the legal basis of the record')
   const page = await call('GET', `/audit?after=${body.entries[0].seq}&limit=1`)
   t.equal(page.body.entries[0].seq, body.entries[0].seq + 1)
 })

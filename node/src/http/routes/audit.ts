@@ -14,6 +14,8 @@ const AuditEntry = Type.Object({
   messageId: Type.Optional(Type.String()),
   decision: Type.Optional(Type.String()),
   policyHash: Type.Optional(Type.String()),
+  actor: Type.Optional(Type.String()),
+  legalBasis: Type.Optional(Type.String()),
   rules: Type.Optional(Type.Array(Type.String())),
   removedFields: Type.Optional(Type.Array(Type.String())),
   code: Type.Optional(Type.String()),

@@ -99,7 +99,11 @@ export function recordRoutes (service: NodeService): FastifyPluginAsyncTypebox {
         }
       }
     }, async (request, reply) => {
-      const outcome = await service.share(request.params.id, request.body.to, request.body.approvals === undefined ? {} : { approvals: request.body.approvals })
+      const operator = request.headers['x-operator']
+      const outcome = await service.share(request.params.id, request.body.to, {
+        actor: typeof operator === 'string' && operator !== '' ? `operator ${operator.slice(0, 100)}` : 'api',
+        ...(request.body.approvals === undefined ? {} : { approvals: request.body.approvals })
+      })
       // The policy engine returns read-only arrays; the response schema describes the same shape.
       return await reply.code(outcome.delivery.status === 'queued' ? 202 : 200).send({ ...outcome, decision: outcome.decision as unknown as DecisionBody })
     })
