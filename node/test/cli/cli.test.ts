@@ -1,25 +1,12 @@
 import t from 'tap'
-import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { startCluster } from '../helpers/cluster.ts'
+import { nfp } from '../helpers/nfp.ts'
 
-const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url))
 const CSV = fileURLToPath(new URL('../../../data/agora-weapons-2014/agora_weapons_listings_2014Q1.csv', import.meta.url))
-
-async function nfp (...args: string[]): Promise<{ code: number | null, stdout: string, stderr: string }> {
-  return await new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString() })
-    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString() })
-    child.once('error', reject)
-    child.once('exit', code => { resolve({ code, stdout, stderr }) })
-  })
-}
 
 const tmp = mkdtempSync(join(tmpdir(), 'nfp-cli-'))
 t.teardown(() => { rmSync(tmp, { recursive: true, force: true }) })
