@@ -27,6 +27,11 @@ const ConfigSchema = Type.Object({
     }, { additionalProperties: false }), { description: 'Public keys of the legal officers whose signature makes a policy module loadable.' }),
     allowUnsigned: Type.Optional(Type.Boolean({ description: 'Development only: load policy modules without a trusted signature. The node logs a warning at every load.' }))
   }, { additionalProperties: false })),
+  membershipAuthority: Type.Optional(Type.Object({
+    kid: Type.Optional(Type.String({ minLength: 1, description: 'RFC 7638 thumbprint of the key; checked against `jwk` at start when given.' })),
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    jwk: Type.Object({ kty: Type.Literal('OKP'), crv: Type.Literal('Ed25519'), x: Type.String({ pattern: '^[A-Za-z0-9_-]{43}$' }), kid: Type.Optional(Type.String()) }, { additionalProperties: false })
+  }, { additionalProperties: false, description: 'Public key of the federation authority (the trust anchor). When set, the federation file must be a membership document signed with it, and newer signed versions are accepted from peers and over the API.' })),
   logLevel: Type.Optional(Type.Union([Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'), Type.Literal('debug'), Type.Literal('trace'), Type.Literal('silent')]))
 }, { additionalProperties: false })
 

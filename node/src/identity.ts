@@ -5,6 +5,7 @@ import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@
 import type { PrivateKey } from '@libp2p/interface'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { errors, generateSigningKey, importSigningKey } from '@ceasefire/protocol'
+import { decryptSecret, encryptSecret, isEncrypted } from './secrets.ts'
 import type { SigningKey, SigningKeyPair } from '@ceasefire/protocol'
 import type { JWK } from 'jose'
 
@@ -23,47 +24,55 @@ const PEER_KEY = 'peer.key'
 const SIGNING_KEY = 'record-signing-key.jwk'
 const API_TOKEN = 'api-token'
 
-/** Creates the key folder with fresh keys; existing files are kept, so running it twice is safe. */
-export async function createIdentity (dataDir: string): Promise<NodeIdentity> {
+/** How key files are protected at rest: with a passphrase they are encrypted (see secrets.ts). */
+export interface SecretOptions {
+  passphrase?: string
+}
+
+/**
+ * Creates the key folder with fresh keys; existing files are kept, so running it twice is safe.
+ * With a passphrase, new key files are written encrypted.
+ */
+export async function createIdentity (dataDir: string, options: SecretOptions = {}): Promise<NodeIdentity> {
   const dir = join(dataDir, 'keys')
   mkdirSync(dir, { recursive: true, mode: 0o700 })
 
   const peerPath = join(dir, PEER_KEY)
   if (!existsSync(peerPath)) {
     const key = await generateKeyPair('Ed25519')
-    writeFileSync(peerPath, privateKeyToProtobuf(key), { mode: 0o600 })
+    writeSecret(peerPath, Buffer.from(privateKeyToProtobuf(key)), options)
   }
 
   const signingPath = join(dir, SIGNING_KEY)
   if (!existsSync(signingPath)) {
     const pair: SigningKeyPair = await generateSigningKey()
-    writeFileSync(signingPath, JSON.stringify({ kid: pair.kid, privateJwk: pair.privateJwk, publicJwk: pair.publicJwk }, null, 2) + '\n', { mode: 0o600 })
+    writeSecret(signingPath, Buffer.from(JSON.stringify({ kid: pair.kid, privateJwk: pair.privateJwk, publicJwk: pair.publicJwk }, null, 2) + '\n'), options)
   }
 
   const tokenPath = join(dir, API_TOKEN)
-  if (!existsSync(tokenPath)) writeFileSync(tokenPath, randomBytes(32).toString('base64url') + '\n', { mode: 0o600 })
+  if (!existsSync(tokenPath)) writeSecret(tokenPath, Buffer.from(randomBytes(32).toString('base64url') + '\n'), options)
 
-  return await loadIdentity(dataDir)
+  return await loadIdentity(dataDir, options)
 }
 
 /**
  * Loads the node's keys. Refuses key files that others can read, because a leaked signing key
- * lets anyone speak for this jurisdiction.
+ * lets anyone speak for this jurisdiction. Encrypted key files need `options.passphrase`.
  */
-export async function loadIdentity (dataDir: string): Promise<NodeIdentity> {
+export async function loadIdentity (dataDir: string, options: SecretOptions = {}): Promise<NodeIdentity> {
   const dir = join(dataDir, 'keys')
   checkPrivate(dir, 'key folder', 0o077, 'chmod 700')
 
   const peerPath = join(dir, PEER_KEY)
-  const peerKey = parseKeyFile(peerPath, bytes => privateKeyFromProtobuf(bytes))
+  const peerKey = parseKeyFile(peerPath, options, bytes => privateKeyFromProtobuf(bytes))
 
   const signingPath = join(dir, SIGNING_KEY)
-  const signingFile = parseKeyFile(signingPath, bytes => JSON.parse(bytes.toString('utf8')) as { kid: string, privateJwk: JWK, publicJwk: JWK })
+  const signingFile = parseKeyFile(signingPath, options, bytes => JSON.parse(bytes.toString('utf8')) as { kid: string, privateJwk: JWK, publicJwk: JWK })
   const privateKey = await importSigningKey(signingFile.privateJwk).catch((err: unknown) => {
     throw new errors.ConfigInvalidError(`key file \`${signingPath}\` does not hold an Ed25519 private JWK: ${(err as Error).message}`, { cause: err })
   })
 
-  const apiToken = readApiToken(dataDir)
+  const apiToken = readApiToken(dataDir, options)
   return {
     peerKey,
     peerId: peerIdFromPrivateKey(peerKey).toString(),
@@ -73,9 +82,9 @@ export async function loadIdentity (dataDir: string): Promise<NodeIdentity> {
 }
 
 /** Reads the API token of a node without loading its other keys (used by the CLI). */
-export function readApiToken (dataDir: string): string {
+export function readApiToken (dataDir: string, options: SecretOptions = {}): string {
   const path = join(dataDir, 'keys', API_TOKEN)
-  const token = readSecret(path).toString('utf8').trim()
+  const token = readSecret(path, options).toString('utf8').trim()
   if (!/^[A-Za-z0-9_-]{32,}$/.test(token)) {
     // The value is not printed: a wrong file could hold a private key.
     throw new errors.ConfigInvalidError(`\`${path}\` does not hold an API token (32 or more base64url characters); delete it and run \`nfp init --force\` to create one`)
@@ -83,12 +92,17 @@ export function readApiToken (dataDir: string): string {
   return token
 }
 
-function readSecret (path: string): Buffer {
+function readSecret (path: string, options: SecretOptions): Buffer {
   if (!existsSync(path)) {
     throw new errors.ConfigInvalidError(`key file \`${path}\` is missing; run \`nfp init\` for this node first`)
   }
   checkPrivate(path, 'key file', 0o077, 'chmod 600')
-  return readFileSync(path)
+  const content = readFileSync(path)
+  return isEncrypted(content) ? decryptSecret(content, options.passphrase, path) : content
+}
+
+function writeSecret (path: string, content: Buffer, options: SecretOptions): void {
+  writeFileSync(path, options.passphrase === undefined ? content : encryptSecret(content, options.passphrase), { mode: 0o600 })
 }
 
 function checkPrivate (path: string, what: string, forbidden: number, fix: string): void {
@@ -101,8 +115,8 @@ function checkPrivate (path: string, what: string, forbidden: number, fix: strin
   }
 }
 
-function parseKeyFile<T> (path: string, parse: (bytes: Buffer) => T): T {
-  const bytes = readSecret(path)
+function parseKeyFile<T> (path: string, options: SecretOptions, parse: (bytes: Buffer) => T): T {
+  const bytes = readSecret(path, options)
   try {
     return parse(bytes)
   } catch (err) {

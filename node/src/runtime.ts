@@ -1,15 +1,17 @@
-import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { pino } from 'pino'
 import type { Logger } from 'pino'
 import type { FastifyInstance } from 'fastify'
-import { NfpError, errors, validateMembership } from '@ceasefire/protocol'
-import type { Membership } from '@ceasefire/protocol'
+import { NfpError, errors } from '@ceasefire/protocol'
 import type { NodeConfig } from './config.ts'
 import { startAuditHeads } from './audit/audit-heads.ts'
 import type { AuditHeads } from './audit/audit-heads.ts'
 import { buildApp } from './http/app.ts'
+import { loadMembership } from './federation/load-membership.ts'
+import { MembershipUpdates } from './federation/membership-updates.ts'
 import { loadIdentity } from './identity.ts'
+import type { SecretOptions } from './identity.ts'
+import { handleMembershipExchange } from './net/membership-exchange.ts'
 import { createNetwork } from './net/network.ts'
 import { handleShare } from './net/share.ts'
 import { loadActivePolicy, watchPolicies } from './policy-reload.ts'
@@ -32,11 +34,12 @@ export interface RunningNode {
  * host and HTTP API. Anything that fails to load stops the start with a typed error before a
  * port is opened.
  */
-export async function startNode (config: NodeConfig, log?: Logger): Promise<RunningNode> {
+export async function startNode (config: NodeConfig, log?: Logger, secrets: SecretOptions = {}): Promise<RunningNode> {
   const logger = (log ?? pino({ level: config.logLevel ?? 'info' })).child({ jurisdiction: config.jurisdiction })
 
-  const identity = await loadIdentity(config.dataDir)
-  const membership = await readMembership(config.federationFile)
+  const identity = await loadIdentity(config.dataDir, secrets)
+  const loaded = await loadMembership(config)
+  const membership = loaded.membership
   const self = membership.members.find(m => m.jurisdiction === config.jurisdiction)
   if (self === undefined || self.peerId !== identity.peerId) {
     throw new errors.MembershipInvalidError(`federation file \`${config.federationFile}\` does not list this node (${config.jurisdiction}, peer id ${identity.peerId}); add the entry \`nfp init\` printed`)
@@ -60,8 +63,19 @@ export async function startNode (config: NodeConfig, log?: Logger): Promise<Runn
     await store.close()
     throw new errors.ConfigInvalidError(`cannot listen for peers on ${config.p2p.listen.join(', ')}: ${(err as Error).message.split('\n')[0]}; check \`p2p.listen\` in ${config.configPath} and that no other process uses the port`, { cause: err })
   }
-  service = new NodeService({ config, identity, membership, store, policy: active.module, network, log: logger })
+  service = new NodeService({ config, identity, membership, ...(loaded.signed === undefined ? {} : { signedMembership: loaded.signed }), store, policy: active.module, network, log: logger })
   await handleShare(network, async (request, remote) => await service!.receive(request, remote), logger)
+  if (loaded.anchor !== undefined) {
+    const updates = new MembershipUpdates({ service, network, anchor: loaded.anchor, dataDir: config.dataDir, log: logger.child({ component: 'membership' }) })
+    service.acceptMembership = async (signed, source) => await updates.accept(signed, source)
+    await handleMembershipExchange(network, async (signed, remote) => await updates.handleOffer(signed, remote), logger)
+    // Every new connection to a member starts an exchange, so a node that was offline when a
+    // version went out gets it on its next connection.
+    network.addEventListener('connection:open', (event) => {
+      const peerId = event.detail.remotePeer.toString()
+      if (service!.isMemberPeer(peerId)) void updates.exchangeWith(peerId)
+    })
+  }
 
   let auditHeads: AuditHeads
   try {
@@ -130,14 +144,4 @@ function warnIfUnsigned (active: ActivePolicy, log: Logger): void {
 
 function describeSigners (active: ActivePolicy): string {
   return active.signatures.map(s => `${s.jurisdiction} ${s.signedBy === undefined ? 'UNSIGNED' : `signed by ${s.signedBy.name ?? s.signedBy.kid}`}`).join('; ')
-}
-
-async function readMembership (path: string): Promise<Membership> {
-  let document: unknown
-  try {
-    document = JSON.parse(readFileSync(path, 'utf8'))
-  } catch (err) {
-    throw new errors.MembershipInvalidError(`cannot read federation file \`${path}\`: ${(err as Error).message}`, { cause: err })
-  }
-  return await validateMembership(document, `federation file \`${path}\``)
 }

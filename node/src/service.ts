@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto'
 import {
-  NfpError, canonicalize, computeVersionHash, errors, expandRecord, importSigningKey, signRecord, signStatement, validateRecord
+  NfpError, canonicalize, computeVersionHash, errors, expandRecord, importSigningKey, memberKeyAt, signRecord, signStatement, validateRecord
 } from '@ceasefire/protocol'
-import type { Hop, Member, Membership, NfpRecord, RecordItem, ShareRequest, ShareResponse, SigningKey } from '@ceasefire/protocol'
+import type { Hop, Member, Membership, NfpRecord, RecordItem, ShareRequest, ShareResponse, SignedMembership, SigningKey } from '@ceasefire/protocol'
 import type { Logger } from 'pino'
 import type { NodeConfig } from './config.ts'
 import { Delivery } from './delivery/worker.ts'
@@ -42,6 +42,8 @@ export interface NodeServiceInit {
   config: NodeConfig
   identity: NodeIdentity
   membership: Membership
+  /** The authority-signed form of `membership`; absent for an unsigned version 1 file. */
+  signedMembership?: SignedMembership
   store: NodeStore
   policy: PolicyModule
   network: Network
@@ -67,6 +69,7 @@ export class NodeService {
   readonly #log: Logger
   readonly #now: () => Date
   #membership: Membership
+  #signedMembership: SignedMembership | undefined
   #keys = new Map<string, SigningKey>()
 
   constructor (init: NodeServiceInit) {
@@ -78,13 +81,14 @@ export class NodeService {
     this.#log = init.log
     this.#now = init.now ?? (() => new Date())
     this.#membership = init.membership
+    this.#signedMembership = init.signedMembership
     this.outbox = new Outbox(init.store)
     this.delivery = new Delivery({
       jurisdiction: init.config.jurisdiction,
       outbox: this.outbox,
       network: init.network,
       members: () => this.#membership.members,
-      resolveKey: async (jurisdiction, kid) => await this.#resolveKey(jurisdiction, kid),
+      resolveKey: async (jurisdiction, kid, at) => await this.resolveKey(jurisdiction, kid, at),
       timeoutMs: init.config.shareTimeoutMs,
       log: init.log.child({ component: 'delivery' })
     })
@@ -119,6 +123,20 @@ export class NodeService {
     return this.#membership
   }
 
+  get signedMembership (): SignedMembership | undefined {
+    return this.#signedMembership
+  }
+
+  /**
+   * Switches to a verified newer membership version. Keys are looked up again from now on, so
+   * a key the new version revokes or limits is checked under its new validity at once.
+   */
+  setMembership (membership: Membership, signed?: SignedMembership): void {
+    this.#membership = membership
+    this.#signedMembership = signed
+    this.#keys.clear()
+  }
+
   get policy (): PolicyModule {
     return this.#policy
   }
@@ -126,6 +144,14 @@ export class NodeService {
   /** Switches to a newly loaded module; decisions from now on name its hash. */
   setPolicy (module: PolicyModule): void {
     this.#policy = module
+  }
+
+  /**
+   * Verifies and applies a newer signed membership version; set by the runtime when node.json
+   * names a federation authority.
+   */
+  acceptMembership: (signed: unknown, source: string) => Promise<Membership> = async () => {
+    throw new errors.MembershipUntrustedError('this node has no `membershipAuthority` in its configuration, so it cannot verify membership versions; it uses its unsigned federation file')
   }
 
   /** Reloads the policy module from disk now; set by the runtime, which owns loading and auditing. */
@@ -382,7 +408,7 @@ export class NodeService {
       membership: this.#membership,
       store: this.store,
       policy: this.#policy,
-      resolveKey: async (jurisdiction, kid) => await this.#resolveKey(jurisdiction, kid),
+      resolveKey: async (jurisdiction, kid, at) => await this.resolveKey(jurisdiction, kid, at),
       signingKey: { privateKey: this.identity.signing.privateKey, kid: this.identity.signing.kid },
       log: this.#log,
       now: this.#now,
@@ -401,12 +427,20 @@ export class NodeService {
     }
   }
 
-  async #resolveKey (jurisdiction: string, kid: string): Promise<SigningKey | undefined> {
+  /**
+   * Returns the public key a member signs with under `kid`, checked against its validity
+   * period at `at` (a record's `provenance.modified`). Statements carry no signing time the
+   * resolver sees, so they are checked at the current time.
+   *
+   * @throws SignatureKeyRevokedError or SignatureKeyNotValidError; an unknown key returns undefined.
+   */
+  async resolveKey (jurisdiction: string, kid: string, at?: string): Promise<SigningKey | undefined> {
+    const member = this.member(jurisdiction)
+    if (member?.signingKeys.some(k => k.kid === kid) !== true) return undefined
+    const entry = memberKeyAt(member, jurisdiction, kid, at ?? this.#now().toISOString())
     const cacheKey = `${jurisdiction}/${kid}`
     const cached = this.#keys.get(cacheKey)
     if (cached !== undefined) return cached
-    const entry = this.member(jurisdiction)?.signingKeys.find(k => k.kid === kid)
-    if (entry === undefined) return undefined
     const key = await importSigningKey(entry.jwk)
     this.#keys.set(cacheKey, key)
     return key

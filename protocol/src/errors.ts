@@ -145,6 +145,31 @@ export class MembershipInvalidError extends NfpError {
   static override readonly statusCode = 500
 }
 
+export class MembershipUntrustedError extends NfpError {
+  static override readonly code = 'ERR_MEMBERSHIP_UNTRUSTED'
+  static override readonly statusCode = 400
+}
+
+export class MembershipStaleError extends NfpError {
+  static override readonly code = 'ERR_MEMBERSHIP_STALE'
+  static override readonly statusCode = 409
+}
+
+export class SignatureKeyNotValidError extends NfpError {
+  static override readonly code = 'ERR_SIG_KEY_NOT_VALID'
+  static override readonly statusCode = 400
+}
+
+export class SignatureKeyRevokedError extends NfpError {
+  static override readonly code = 'ERR_SIG_KEY_REVOKED'
+  static override readonly statusCode = 400
+}
+
+export class SecretsLockedError extends NfpError {
+  static override readonly code = 'ERR_SECRETS_LOCKED'
+  static override readonly statusCode = 500
+}
+
 export class ConfigInvalidError extends NfpError {
   static override readonly code = 'ERR_CONFIG_INVALID'
   static override readonly statusCode = 500
@@ -215,6 +240,11 @@ export const errorClasses = {
   ERR_FRAME_TOO_LARGE: FrameTooLargeError,
   ERR_FRAME_MALFORMED: FrameMalformedError,
   ERR_MEMBERSHIP_INVALID: MembershipInvalidError,
+  ERR_MEMBERSHIP_UNTRUSTED: MembershipUntrustedError,
+  ERR_MEMBERSHIP_STALE: MembershipStaleError,
+  ERR_SIG_KEY_NOT_VALID: SignatureKeyNotValidError,
+  ERR_SIG_KEY_REVOKED: SignatureKeyRevokedError,
+  ERR_SECRETS_LOCKED: SecretsLockedError,
   ERR_CONFIG_INVALID: ConfigInvalidError,
   ERR_AUTH_REQUIRED: AuthRequiredError,
   ERR_HTTP_REQUEST_INVALID: RequestInvalidError,

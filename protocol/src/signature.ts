@@ -24,8 +24,22 @@ export interface SignedRecord {
 
 export type SigningKey = CryptoKey | KeyObject | Uint8Array
 
-/** Finds the public key a jurisdiction signs with under a key id, or returns undefined. */
-export type KeyResolver = (jurisdiction: string, kid: string) => Promise<SigningKey | undefined> | SigningKey | undefined
+/**
+ * Finds the public key a jurisdiction signs with under a key id, or returns undefined. `at` is
+ * the signing time the object claims (a record's `provenance.modified`); a resolver that keeps
+ * key validity periods throws SignatureKeyNotValidError or SignatureKeyRevokedError for it.
+ */
+export type KeyResolver = (jurisdiction: string, kid: string, at?: string) => Promise<SigningKey | undefined> | SigningKey | undefined
+
+/** Returns the key id in a record signature's protected header, or undefined when it cannot be read. */
+export function signatureKeyId (signature: RecordSignature): string | undefined {
+  try {
+    const header = JSON.parse(new TextDecoder().decode(base64url.decode(signature.protected))) as { kid?: unknown }
+    return typeof header.kid === 'string' ? header.kid : undefined
+  } catch {
+    return undefined
+  }
+}
 
 /** Signs a record as its originating node. The record must already carry its version hash. */
 export async function signRecord (record: NfpRecord, key: { privateKey: SigningKey, kid: string }): Promise<SignedRecord> {
@@ -48,7 +62,8 @@ export async function verifySignedRecord (signed: unknown, resolveKey: KeyResolv
   const header = readProtectedHeader(signature.protected)
 
   const jurisdiction = readJurisdiction(record)
-  const key = await resolveKey(jurisdiction, header.kid)
+  const modified = (record.provenance as { modified?: unknown }).modified
+  const key = await resolveKey(jurisdiction, header.kid, typeof modified === 'string' ? modified : undefined)
   if (key === undefined) {
     throw new SignatureUnknownKeyError(`no record-signing key \`${header.kid}\` is registered for jurisdiction \`${jurisdiction}\` in the federation membership`)
   }

@@ -5,6 +5,7 @@ import { keyIdOf } from '@ceasefire/protocol'
 import type { Member } from '@ceasefire/protocol'
 import type { JWK } from 'jose'
 import { createIdentity } from '../identity.ts'
+import { readPassphrase } from '../secrets.ts'
 import type { Command } from './args.ts'
 import { UsageError, integerOption, requireString } from './args.ts'
 
@@ -25,6 +26,8 @@ export interface InitOptions {
   /** Development only: load unsigned policy modules. */
   allowUnsignedPolicies?: boolean
   force?: boolean
+  /** Encrypts new key files with this passphrase. */
+  passphrase?: string
 }
 
 /**
@@ -43,7 +46,7 @@ export async function initNode (options: InitOptions): Promise<{ configPath: str
     throw new UsageError(`\`${configPath}\` already exists; pass --force to overwrite the configuration (keys are always kept)`)
   }
 
-  const identity = await createIdentity(join(dir, 'data'))
+  const identity = await createIdentity(join(dir, 'data'), options.passphrase === undefined ? {} : { passphrase: options.passphrase })
   const config = {
     jurisdiction: options.jurisdiction,
     agency: options.agency,
@@ -84,6 +87,8 @@ export const initCommand: Command = {
     policies: { type: 'string' },
     'trust-key': { type: 'string', multiple: true },
     'allow-unsigned-policies': { type: 'boolean' },
+    encrypt: { type: 'boolean' },
+    'passphrase-file': { type: 'string' },
     force: { type: 'boolean' }
   },
   help: {
@@ -97,12 +102,20 @@ export const initCommand: Command = {
     policies: 'Folder of policy modules (default: the policies/ folder of this repository).',
     'trust-key': 'Public JWK file of a legal officer (from `nfp policy keygen`) whose signature this node accepts on policy modules; repeat for several.',
     'allow-unsigned-policies': 'Development only: load policy modules that no trusted officer signed. The node warns at every load.',
+    encrypt: 'Encrypt the new key files (scrypt and AES-256-GCM) with the passphrase from --passphrase-file or NFP_PASSPHRASE.',
+    'passphrase-file': 'File holding the passphrase (mode 600); without it, NFP_PASSPHRASE is read.',
     force: 'Overwrite an existing node.json; keys are kept.'
   },
   run: async (values) => {
     const jurisdiction = requireString(values, 'jurisdiction')
     if (!/^[A-Z]{2}$/.test(jurisdiction)) throw new UsageError(`--jurisdiction must be an ISO 3166-1 alpha-2 code in upper case, got \`${jurisdiction}\``)
+    let passphrase: string | undefined
+    if (values.encrypt === true) {
+      passphrase = readPassphrase(typeof values['passphrase-file'] === 'string' ? values['passphrase-file'] : undefined)
+      if (passphrase === undefined) throw new UsageError('--encrypt needs a passphrase: set NFP_PASSPHRASE or pass --passphrase-file')
+    }
     const { configPath, member } = await initNode({
+      ...(passphrase === undefined ? {} : { passphrase }),
       dir: requireString(values, 'dir'),
       jurisdiction,
       agency: requireString(values, 'agency'),

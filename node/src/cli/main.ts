@@ -2,13 +2,14 @@ import { NfpError } from '@ceasefire/protocol'
 import type { Command } from './args.ts'
 import { UsageError, formatHelp, parseCommandArgs } from './args.ts'
 import { demoCommand } from './demo.ts'
+import { federationCommand } from './federation.ts'
 import { importCommand } from './import.ts'
 import { initCommand } from './init.ts'
 import { auditCommand } from './audit.ts'
 import { policyCommand } from './policy.ts'
 import { startCommand } from './start.ts'
 
-const commands: Command[] = [initCommand, startCommand, importCommand, demoCommand, policyCommand, auditCommand]
+const commands: Command[] = [initCommand, startCommand, importCommand, demoCommand, policyCommand, auditCommand, federationCommand]
 
 function usage (): string {
   return [
@@ -17,7 +18,7 @@ function usage (): string {
     'Usage: nfp <command> [options]',
     '',
     'Commands:',
-    ...commands.map(c => `  ${c.name.padEnd(8)} ${c.summary}`),
+    ...commands.map(c => `  ${c.name.padEnd(10)} ${c.summary}`),
     '',
     'Run `nfp <command> --help` for the options of a command.'
   ].join('\n')
@@ -38,6 +39,7 @@ async function main (argv: string[]): Promise<number> {
   // nfp policy has subcommands with positional arguments and parses its own.
   if (command === policyCommand) return await policyCommand.main(rest)
   if (command === auditCommand) return await auditCommand.main(rest)
+  if (command === federationCommand) return await federationCommand.main(rest)
 
   try {
     const values = parseCommandArgs(command, rest)

@@ -11,6 +11,7 @@ import type { NodeService } from '../service.ts'
 import { installErrorHandler, installNotFoundHandler } from './errors.ts'
 import { auditRoutes } from './routes/audit.ts'
 import { auditHeadRoutes } from './routes/audit-heads.ts'
+import { federationRoutes } from './routes/federation.ts'
 import { healthRoutes } from './routes/health.ts'
 import { peerRoutes } from './routes/peers.ts'
 import { policyRoutes } from './routes/policies.ts'
@@ -72,5 +73,6 @@ export async function buildApp (service: NodeService, log: Logger, auditHeads: A
   await app.register(auditHeadRoutes(auditHeads))
   await app.register(quarantineRoutes(service))
   await app.register(policyRoutes(service))
+  await app.register(federationRoutes(service))
   return app as unknown as FastifyInstance
 }
