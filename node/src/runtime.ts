@@ -14,6 +14,8 @@ import type { SecretOptions } from './identity.ts'
 import { handleMembershipExchange } from './net/membership-exchange.ts'
 import { createNetwork } from './net/network.ts'
 import { handleShare } from './net/share.ts'
+import { handleRequests } from './net/requests.ts'
+import { RequestService } from './requests/service.ts'
 import { loadActivePolicy, watchPolicies } from './policy-reload.ts'
 import type { ActivePolicy } from './policy-reload.ts'
 import { NodeService } from './service.ts'
@@ -22,6 +24,7 @@ import { NodeStore } from './store/store.ts'
 /** A running node: its service, HTTP server and the address it listens on. */
 export interface RunningNode {
   service: NodeService
+  requests: RequestService
   auditHeads: AuditHeads
   app: FastifyInstance
   /** Base URL of the HTTP API, e.g. http://127.0.0.1:7101 */
@@ -76,6 +79,8 @@ export async function startNode (config: NodeConfig, log?: Logger, secrets: Secr
       if (service!.isMemberPeer(peerId)) void updates.exchangeWith(peerId)
     })
   }
+  const requests = new RequestService({ service, network, log: logger.child({ component: 'requests' }) })
+  await handleRequests(network, async (message, remote) => await requests.receive(message, remote), logger)
 
   let auditHeads: AuditHeads
   try {
@@ -86,11 +91,13 @@ export async function startNode (config: NodeConfig, log?: Logger, secrets: Secr
     throw err
   }
   service.start()
-  const app = await buildApp(service, logger, auditHeads)
+  requests.start()
+  const app = await buildApp(service, logger, auditHeads, requests)
   let url: string
   try {
     url = await app.listen({ host: config.http.host, port: config.http.port })
   } catch (err) {
+    requests.stop()
     service.stop()
     await auditHeads.stop()
     await network.stop()
@@ -120,11 +127,13 @@ export async function startNode (config: NodeConfig, log?: Logger, secrets: Secr
 
   return {
     service,
+    requests,
     auditHeads,
     app,
     url,
     stop: async () => {
       watcher.close()
+      requests.stop()
       service!.stop()
       await app.close()
       await auditHeads.stop()

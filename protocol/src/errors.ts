@@ -215,6 +215,31 @@ export class InternalError extends NfpError {
   static override readonly statusCode = 500
 }
 
+export class InformationRequestInvalidError extends NfpError {
+  static override readonly code = 'ERR_REQUEST_INVALID'
+  static override readonly statusCode = 400
+}
+
+export class InformationRequestNotFoundError extends NfpError {
+  static override readonly code = 'ERR_REQUEST_NOT_FOUND'
+  static override readonly statusCode = 404
+}
+
+export class CaseNotFoundError extends NfpError {
+  static override readonly code = 'ERR_CASE_NOT_FOUND'
+  static override readonly statusCode = 404
+}
+
+export class CaseStateError extends NfpError {
+  static override readonly code = 'ERR_CASE_STATE'
+  static override readonly statusCode = 409
+}
+
+export class RefusalGroundInvalidError extends NfpError {
+  static override readonly code = 'ERR_REFUSAL_GROUND_INVALID'
+  static override readonly statusCode = 400
+}
+
 /** Every error class, keyed by its code; the error table in docs/errors.md must match it. */
 export const errorClasses = {
   ERR_RECORD_INVALID: RecordInvalidError,
@@ -253,6 +278,11 @@ export const errorClasses = {
   ERR_HTTP_MEDIA_TYPE: HttpMediaTypeError,
   ERR_STORE_FAILURE: StoreFailureError,
   ERR_IMPORT_ROW_INVALID: ImportRowInvalidError,
+  ERR_REQUEST_INVALID: InformationRequestInvalidError,
+  ERR_REQUEST_NOT_FOUND: InformationRequestNotFoundError,
+  ERR_CASE_NOT_FOUND: CaseNotFoundError,
+  ERR_CASE_STATE: CaseStateError,
+  ERR_REFUSAL_GROUND_INVALID: RefusalGroundInvalidError,
   ERR_INTERNAL: InternalError
 } as const
 

@@ -17,6 +17,9 @@ import { peerRoutes } from './routes/peers.ts'
 import { policyRoutes } from './routes/policies.ts'
 import { quarantineRoutes } from './routes/quarantine.ts'
 import { recordRoutes } from './routes/records.ts'
+import { requestRoutes } from './routes/requests.ts'
+import { caseRoutes } from './routes/cases.ts'
+import type { RequestService } from '../requests/service.ts'
 
 const PUBLIC_PREFIXES = ['/health', '/docs']
 
@@ -24,7 +27,7 @@ const PUBLIC_PREFIXES = ['/health', '/docs']
  * Builds the HTTP API: one plugin per resource, an OpenAPI document with a UI at `/docs`, and
  * bearer-token authentication on everything except health and docs.
  */
-export async function buildApp (service: NodeService, log: Logger, auditHeads: AuditHeads): Promise<FastifyInstance> {
+export async function buildApp (service: NodeService, log: Logger, auditHeads: AuditHeads, requests?: RequestService): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: log as FastifyBaseLogger,
     // Requests Node's HTTP parser rejects (a garbage request line, too-long headers) get the
@@ -74,5 +77,9 @@ export async function buildApp (service: NodeService, log: Logger, auditHeads: A
   await app.register(quarantineRoutes(service))
   await app.register(policyRoutes(service))
   await app.register(federationRoutes(service))
+  if (requests !== undefined) {
+    await app.register(requestRoutes(requests))
+    await app.register(caseRoutes(requests))
+  }
   return app as unknown as FastifyInstance
 }

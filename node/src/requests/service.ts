@@ -1,0 +1,505 @@
+import { EventEmitter } from 'node:events'
+import { randomUUID } from 'node:crypto'
+import { errors, importSigningKey, verifySignedRecord } from '@ceasefire/protocol'
+import type { SignedRecord, SigningKey } from '@ceasefire/protocol'
+import type { Logger } from 'pino'
+import { outgoingCopy } from '../outgoing.ts'
+import { REFUSAL_GROUNDS, evaluateRequest } from '../policy/index.ts'
+import type { ApproverRole, RefusalGround } from '../policy/index.ts'
+import type { Network } from '../net/network.ts'
+import { sendRequestMessage } from '../net/requests.ts'
+import type { NodeService } from '../service.ts'
+import type { AuditDraft } from '../store/store.ts'
+import { deadlineOf, isOverdue, openClock, pauseClock, resumeClock, warningLeadMs } from './deadline.ts'
+import { findMatches } from './matching.ts'
+import type { Case, CaseClock, CaseItem, DeadlineAlert, Refusal, RequestContent, RequestMessage, RequestReply, SentRequest } from './types.ts'
+import { DEFAULT_LANGUAGES, validateRequestContent } from './validate.ts'
+
+/** An alert the service emits as `alert`, for a case this node answers or a request it sent. */
+export interface AlertEvent extends DeadlineAlert {
+  side: 'case' | 'request'
+  id: string
+  peer: string
+}
+
+export interface RequestServiceInit {
+  service: NodeService
+  network: Network
+  log: Logger
+  now?: () => Date
+  /** How often deadlines are checked and unacknowledged messages resent; 0 turns the timer off. */
+  tickMs?: number
+  /** Expected delay announced when an item needs a judicial authorisation (Art. 5(2)), in hours. */
+  approvalDelayHours?: number
+}
+
+type Ack = Extract<RequestReply, { type: 'ack' }>
+
+/**
+ * Requests for information under Directive (EU) 2023/977 at both ends: this node's own
+ * requests to peers, and the cases it opens for requests it receives. Cases and requests are
+ * stored in the `cases` and `requests` collections with their clocks, so deadlines survive a
+ * restart, and every transition is written to the audit log in the same batch.
+ * Emits `alert` (AlertEvent) before and at each deadline.
+ */
+export class RequestService extends EventEmitter {
+  readonly #service: NodeService
+  readonly #network: Network
+  readonly #log: Logger
+  #now: () => Date
+  readonly #tickMs: number
+  readonly #approvalDelayHours: number
+  #timer: NodeJS.Timeout | undefined
+  #queue: Promise<unknown> = Promise.resolve()
+  readonly #keys = new Map<string, SigningKey>()
+
+  constructor (init: RequestServiceInit) {
+    super()
+    this.#service = init.service
+    this.#network = init.network
+    this.#log = init.log
+    this.#now = init.now ?? (() => new Date())
+    this.#tickMs = init.tickMs ?? 30_000
+    this.#approvalDelayHours = init.approvalDelayHours ?? 72
+  }
+
+  /** Replaces the clock, so tests and drills can move a node through a deadline without waiting. */
+  setClock (now: () => Date): void {
+    this.#now = now
+  }
+
+  start (): void {
+    if (this.#tickMs <= 0) return
+    this.#timer = setInterval(() => { void this.tick() }, this.#tickMs)
+    this.#timer.unref()
+  }
+
+  stop (): void {
+    if (this.#timer !== undefined) clearInterval(this.#timer)
+    this.#timer = undefined
+  }
+
+  get #self (): string {
+    return this.#service.jurisdiction
+  }
+
+  // ---- Requesting node ------------------------------------------------------------------
+
+  /**
+   * Checks a request against Art. 4, stores it and sends it to `to`. Returns the tracked request;
+   * its status is `received` once the peer acknowledged it and reported its clock.
+   *
+   * @throws InformationRequestInvalidError before anything is stored or sent, PeerUnknownError,
+   *   or the delivery error after the retries (the request stays stored as `sent`).
+   */
+  async send (to: string, input: unknown, actor = 'node'): Promise<SentRequest> {
+    const member = this.#service.member(to)
+    if (member === undefined || to === this.#self) {
+      throw new errors.PeerUnknownError(`\`${to}\` is not another member of the federation`)
+    }
+    const content = validateRequestContent(input, member.languages ?? DEFAULT_LANGUAGES)
+    const requestId = randomUUID()
+    const sentAt = this.#now().toISOString()
+    const request: SentRequest = { requestId, to, content, status: 'sent', sentAt, clarifications: [], delayNotices: [], alerts: [], records: [], refusals: [] }
+    await this.#service.store.commit({
+      writes: [{ collection: 'requests', key: requestId, value: request }],
+      audit: [{ event: 'request.sent', peer: to, messageId: requestId, actor, detail: `urgent: ${content.urgency.urgent}; Europol copy: ${content.europolCopy.copy} (${content.europolCopy.reason})` }]
+    })
+    this.#log.info({ requestId, peer: to }, 'request for information sent')
+
+    const ack = await this.#deliver({ type: 'request', content, ...this.#envelope(requestId, to) })
+    return await this.#updateRequest(requestId, (r) => {
+      if (r.status === 'sent') r.status = 'received'
+      if (ack.clock !== undefined && r.clock === undefined) r.clock = ack.clock
+      return { event: 'request.acknowledged', peer: to, messageId: requestId, detail: `received at ${ack.receivedAt}` }
+    })
+  }
+
+  /** Sends the answer to a clarification the peer asked for; the peer's clock runs again on receipt. */
+  async answerClarification (requestId: string, answer: string, actor = 'node'): Promise<SentRequest> {
+    const request = await this.getRequest(requestId)
+    if (request.status !== 'clarification-asked') {
+      throw new errors.CaseStateError(`request \`${requestId}\` has no open clarification; its status is ${request.status}`)
+    }
+    await this.#deliver({ type: 'clarification-answer', answer, ...this.#envelope(requestId, request.to) })
+    return await this.#updateRequest(requestId, (r) => {
+      const open = r.clarifications.find(c => c.answer === undefined)
+      if (open !== undefined) Object.assign(open, { answer, answeredAt: this.#now().toISOString() })
+      r.status = 'received'
+      return { event: 'request.clarification-answered', peer: r.to, messageId: requestId, actor }
+    })
+  }
+
+  async listRequests (): Promise<Array<SentRequest & { deadline?: string, overdue: boolean }>> {
+    const all = (await this.#service.store.range<SentRequest>('requests', {})).map(([, r]) => r)
+    return all.map(r => this.#withDeadline(r, r.clock, r.status === 'sent' || r.status === 'received' || r.status === 'clarification-asked'))
+  }
+
+  async getRequest (requestId: string): Promise<SentRequest> {
+    const request = await this.#service.store.read<SentRequest>('requests', requestId)
+    if (request === undefined) throw new errors.InformationRequestNotFoundError(`no request \`${requestId}\` was sent from this node`)
+    return request
+  }
+
+  // ---- Responding node ------------------------------------------------------------------
+
+  /** Lists cases, the earliest deadline first; cases with a paused clock follow, then answered ones. */
+  async listCases (): Promise<Array<Case & { deadline?: string, overdue: boolean }>> {
+    const all = (await this.#service.store.range<Case>('cases', {})).map(([, c]) => this.#withDeadline(c, c.clock, c.status !== 'answered'))
+    const rank = (c: Case & { deadline?: string }): number => c.status === 'answered' ? 2 : c.deadline === undefined ? 1 : 0
+    return all.sort((a, b) => rank(a) - rank(b) || (a.deadline ?? a.clock.receivedAt).localeCompare(b.deadline ?? b.clock.receivedAt))
+  }
+
+  async getCase (caseId: string): Promise<Case & { deadline?: string, overdue: boolean }> {
+    const found = await this.#service.store.read<Case>('cases', caseId)
+    if (found === undefined) throw new errors.CaseNotFoundError(`no case \`${caseId}\` on this node`)
+    return this.#withDeadline(found, found.clock, found.status !== 'answered')
+  }
+
+  /**
+   * Records a person's approval of an item that needs one (for example a judicial
+   * authorisation). When no item awaits approval any more, the clock runs again.
+   */
+  async approveItem (caseId: string, itemId: string, approval: { approvedBy: string, role: ApproverRole, reference?: string, note?: string }): Promise<Case> {
+    return await this.#updateCase(caseId, (c) => {
+      const item = findItem(c, itemId)
+      if (item.status !== 'awaiting-approval') throw new errors.CaseStateError(`item \`${itemId}\` does not await approval; its status is ${item.status}`)
+      if (!(item.approvers ?? []).includes(approval.role)) {
+        throw new errors.PolicyApprovalRequiredError(`item \`${itemId}\` needs the approval of ${(item.approvers ?? []).join(' or ')}, not ${approval.role}`)
+      }
+      item.status = 'permitted'
+      item.approval = { ...approval, at: this.#now().toISOString() }
+      this.#resumeIfClear(c)
+      return [{ event: 'policy.approval', recordId: item.recordId, peer: c.requester, messageId: c.requestId, actor: approval.approvedBy, detail: `request case ${caseId}; approved as ${approval.role}${approval.reference === undefined ? '' : `, reference ${approval.reference}`}` }]
+    })
+  }
+
+  /**
+   * Refuses one item with a ground from the closed list of Art. 6(1) and a note for the requester.
+   *
+   * @throws RefusalGroundInvalidError for any other ground.
+   */
+  async refuseItem (caseId: string, itemId: string, ground: string, note: string, actor = 'node'): Promise<Case> {
+    if (!(REFUSAL_GROUNDS as readonly string[]).includes(ground)) {
+      throw new errors.RefusalGroundInvalidError(`\`${ground}\` is not a refusal ground of Directive (EU) 2023/977 Art. 6(1), which is a closed list: ${REFUSAL_GROUNDS.join(', ')}`, { field: 'ground' })
+    }
+    return await this.#updateCase(caseId, (c) => {
+      if (c.status === 'answered') throw new errors.CaseStateError(`case \`${caseId}\` was already answered`)
+      const item = findItem(c, itemId)
+      item.status = 'refused'
+      item.refusal = { recordId: item.recordId, ground: ground as RefusalGround, reasons: note }
+      this.#resumeIfClear(c)
+      return [{ event: 'request.item-refused', recordId: item.recordId, peer: c.requester, messageId: c.requestId, actor, code: ground, detail: `request case ${caseId}` }]
+    })
+  }
+
+  /** Asks the requester for clarification and pauses the clock until the answer arrives (Art. 6(3)). */
+  async askClarification (caseId: string, question: string, actor = 'node'): Promise<Case> {
+    const updated = await this.#updateCase(caseId, (c) => {
+      if (c.status !== 'open') throw new errors.CaseStateError(`case \`${caseId}\` is ${c.status}; a clarification can be asked only in an open case`)
+      const at = this.#now()
+      c.status = 'clarification-asked'
+      c.clock = pauseClock(c.clock, at, 'clarification')
+      c.clarifications.push({ question, askedAt: at.toISOString() })
+      c.pending.push({ type: 'clarification-request', question, clock: c.clock, ...this.#envelope(c.requestId, c.requester) })
+      return [{ event: 'request.clarification-asked', peer: c.requester, messageId: c.requestId, actor, detail: `request case ${caseId}` }]
+    })
+    await this.#flush(caseId)
+    return await this.getCase(updated.caseId)
+  }
+
+  /**
+   * Sends the answer: permitted records, each as the decision lets it go and signed as in
+   * SPEC section 5, and a reasoned refusal for every other item. Refusal covers only the
+   * refused items (Art. 6(1), last subparagraph).
+   */
+  async sendAnswer (caseId: string, actor = 'node'): Promise<Case> {
+    const found = await this.getCase(caseId)
+    if (found.status !== 'open') throw new errors.CaseStateError(`case \`${caseId}\` is ${found.status}; only an open case can be answered`)
+    if (found.items.some(i => i.status === 'awaiting-approval')) {
+      throw new errors.CaseStateError(`case \`${caseId}\` has items that await approval; approve or refuse them first`)
+    }
+    const key = { privateKey: this.#service.identity.signing.privateKey, kid: this.#service.identity.signing.kid }
+    const records: SignedRecord[] = []
+    for (const item of found.items.filter(i => i.status === 'permitted')) {
+      const stored = await this.#service.store.getRecord(item.recordId)
+      if (stored !== undefined) records.push(await outgoingCopy(stored.signed, item.decision, key))
+    }
+    const refusals: Refusal[] = found.items.flatMap(i => i.refusal === undefined ? [] : [i.refusal])
+    if (found.items.length === 0) {
+      refusals.push({ ground: 'NOT_AVAILABLE', reasons: 'No record held by this node matches the information sought.' })
+    }
+    const outcome = records.length === 0 ? 'refused' : refusals.length > 0 ? 'partly-refused' : 'answered'
+
+    await this.#updateCase(caseId, (c) => {
+      if (c.status !== 'open') throw new errors.CaseStateError(`case \`${caseId}\` is ${c.status}; only an open case can be answered`)
+      c.status = 'answered'
+      c.outcome = outcome
+      c.answeredAt = this.#now().toISOString()
+      c.pending.push({ type: 'answer', outcome, records, refusals, clock: c.clock, ...this.#envelope(c.requestId, c.requester) })
+      const overdue = isOverdue(c.clock, this.#now())
+      return [
+        ...records.map((r): AuditDraft => ({ event: 'request.record-provided', recordId: r.record.id, recordType: r.record.type, versionHash: r.record.versionHash, peer: c.requester, messageId: c.requestId, actor, legalBasis: r.record.legalBasis })),
+        { event: 'request.answered', peer: c.requester, messageId: c.requestId, actor, decision: outcome, detail: `request case ${caseId}; ${records.length} records, ${refusals.length} refusals${overdue ? '; after the deadline' : ''}` }
+      ]
+    })
+    await this.#flush(caseId)
+    return await this.getCase(caseId)
+  }
+
+  // ---- Incoming messages ----------------------------------------------------------------
+
+  /** Handles a message that arrived over `/nfp/request/1.0.0` from an authenticated peer. */
+  async receive (message: RequestMessage, remotePeerId: string): Promise<RequestReply> {
+    const sender = this.#service.member(message.sender)
+    if (sender === undefined || sender.peerId !== remotePeerId || message.receiver !== this.#self) {
+      throw new errors.PeerIdentityMismatchError(`message names sender ${message.sender} and receiver ${message.receiver}, but came from peer ${remotePeerId} to ${this.#self}`)
+    }
+    const receivedAt = this.#now().toISOString()
+    const ack: Ack = { type: 'ack', messageId: message.messageId, receiver: this.#self, receivedAt }
+    switch (message.type) {
+      case 'request':
+        return { ...ack, clock: await this.#openCase(message) }
+      case 'clarification-answer':
+        await this.#updateCase(caseIdOf(message.sender, message.requestId), (c) => {
+          if (c.status !== 'clarification-asked') throw new errors.CaseStateError(`case for request \`${message.requestId}\` has no open clarification`)
+          const open = c.clarifications.find(q => q.answer === undefined)
+          if (open !== undefined) Object.assign(open, { answer: message.answer, answeredAt: receivedAt })
+          c.status = 'open'
+          this.#resumeIfClear(c)
+          return [{ event: 'request.clarification-received', peer: c.requester, messageId: c.requestId }]
+        })
+        return ack
+      case 'clarification-request':
+        await this.#updateRequest(message.requestId, (r) => {
+          r.status = 'clarification-asked'
+          r.clock = message.clock
+          r.clarifications.push({ question: message.question, askedAt: receivedAt })
+          return { event: 'request.clarification-requested', peer: r.to, messageId: r.requestId }
+        }, message.sender)
+        return ack
+      case 'delay-notice':
+        await this.#updateRequest(message.requestId, (r) => {
+          r.clock = message.clock
+          r.delayNotices.push({ at: receivedAt, expectedDelayHours: message.expectedDelayHours, reasons: message.reasons })
+          return { event: 'request.delay-notified', peer: r.to, messageId: r.requestId, detail: `expected delay ${message.expectedDelayHours} h` }
+        }, message.sender)
+        return ack
+      case 'answer':
+        for (const signed of message.records) {
+          await verifySignedRecord(signed, async (jurisdiction, kid) => await this.#resolveKey(jurisdiction, kid))
+        }
+        await this.#updateRequest(message.requestId, (r) => {
+          r.status = message.outcome
+          r.clock = message.clock
+          r.records = message.records
+          r.refusals = message.refusals
+          r.answeredAt = receivedAt
+          return { event: 'request.answer-received', peer: r.to, messageId: r.requestId, decision: message.outcome, detail: `${message.records.length} records, ${message.refusals.length} refusals` }
+        }, message.sender)
+        return ack
+    }
+  }
+
+  /**
+   * Opens a case for a new request, or returns the clock of the existing one when the request
+   * arrives again after a lost acknowledgement. Items that need approval pause the clock, and a
+   * delay notice goes to the requester at once (Art. 5(2)).
+   */
+  async #openCase (message: Extract<RequestMessage, { type: 'request' }>): Promise<CaseClock> {
+    const caseId = caseIdOf(message.sender, message.requestId)
+    const self = this.#service.member(this.#self)
+    const content = validateRequestContent(message.content, self?.languages ?? DEFAULT_LANGUAGES)
+    const opened = await this.#exclusive(async () => {
+      const existing = await this.#service.store.read<Case>('cases', caseId)
+      if (existing !== undefined) return { clock: existing.clock, isNew: false }
+
+      const now = this.#now()
+      const matches = await findMatches(this.#service.store, content.informationSought)
+      let clock = openClock(now, content.urgency.urgent, matches.length > 0 ? 'direct' : 'indirect')
+      const policy = this.#service.policy
+      const items: CaseItem[] = matches.map((stored, index) => {
+        const record = stored.signed.record
+        const decision = evaluateRequest(policy, record, { self: { jurisdiction: this.#self }, request: { requester: { jurisdiction: message.sender }, purpose: `${content.purpose.description} ${content.purpose.facts}`, urgent: content.urgency.urgent, offence: content.purpose.offence }, now })
+        const item: CaseItem = { itemId: String(index + 1), recordId: record.id, recordType: record.type, status: 'permitted', decision }
+        if (decision.effect === 'deny') {
+          const ground = decision.reasons.find(r => r.effect === 'deny' && r.refusalGround !== undefined)?.refusalGround
+          // NOTE: a deny rule without a refusal ground (such as the H3 design rule) cannot become an Art. 6 refusal by itself, so the item waits for a legal officer to approve it or refuse it with a ground.
+          if (ground === undefined) return { ...item, status: 'awaiting-approval', approvers: ['legal-officer'] }
+          item.status = 'refused'
+          item.refusal = { recordId: record.id, ground, reasons: decision.explanation, rules: decision.reasons.map(r => r.ruleId) }
+        } else if (decision.effect === 'require-approval') {
+          item.status = 'awaiting-approval'
+          item.approvers = decision.approvals.flatMap(a => [...a.approvers])
+        }
+        return item
+      })
+
+      const awaiting = items.filter(i => i.status === 'awaiting-approval')
+      const pending: RequestMessage[] = []
+      const delayNotices: Case['delayNotices'] = []
+      if (awaiting.length > 0) {
+        clock = pauseClock(clock, now, 'approval')
+        const reasons = awaiting.map(i => i.decision.approvals.map(a => a.reason).join(' ') || 'A person must decide whether this record may be provided.').join(' ')
+        delayNotices.push({ at: now.toISOString(), expectedDelayHours: this.#approvalDelayHours, reasons })
+        pending.push({ type: 'delay-notice', expectedDelayHours: this.#approvalDelayHours, reasons, clock, ...this.#envelope(message.requestId, message.sender) })
+      }
+      const created: Case = { caseId, requestId: message.requestId, requester: message.sender, content, status: 'open', clock, items, clarifications: [], delayNotices, alerts: [], pending }
+      await this.#service.store.commit({
+        writes: [{ collection: 'cases', key: caseId, value: created }],
+        audit: [
+          { event: 'request.received', peer: message.sender, messageId: message.requestId, detail: `case ${caseId}; ${items.length} matching records; access ${clock.access}; limit ${clock.limitHours} h` },
+          ...items.map((i): AuditDraft => ({ event: 'policy.decision', recordId: i.recordId, recordType: i.recordType, peer: message.sender, messageId: message.requestId, decision: i.decision.effect, rules: i.decision.reasons.map(r => r.ruleId), policyHash: i.decision.module.hash })),
+          ...(awaiting.length > 0 ? [{ event: 'request.delay-notice', peer: message.sender, messageId: message.requestId, detail: `expected delay ${this.#approvalDelayHours} h` }] : [])
+        ]
+      })
+      this.#log.info({ caseId, peer: message.sender, items: items.length }, 'request case opened')
+      return { clock, isNew: true }
+    })
+    // The delay notice goes out once the requester has the acknowledgement that created the request.
+    if (opened.isNew) setImmediate(() => { void this.#flush(caseId) })
+    return opened.clock
+  }
+
+  // ---- Deadlines --------------------------------------------------------------------------
+
+  /**
+   * Checks every open case and request against its deadline, records and emits a warning and
+   * an expiry alert once each, and resends unacknowledged messages.
+   */
+  async tick (): Promise<AlertEvent[]> {
+    const now = this.#now()
+    const raised: AlertEvent[] = []
+    for (const [caseId, c] of await this.#service.store.range<Case>('cases', {})) {
+      if (c.pending.length > 0) await this.#flush(caseId)
+      if (c.status === 'answered') continue
+      const kinds = dueAlerts(c.clock, c.alerts, now)
+      if (kinds.length === 0) continue
+      const updated = await this.#updateCase(caseId, (fresh) => this.#recordAlerts(fresh.alerts, kinds, fresh.clock, fresh.requester, fresh.requestId))
+      raised.push(...updated.alerts.slice(-kinds.length).map(a => ({ ...a, side: 'case' as const, id: caseId, peer: c.requester })))
+    }
+    for (const [requestId, r] of await this.#service.store.range<SentRequest>('requests', {})) {
+      if (r.clock === undefined || !(r.status === 'received' || r.status === 'clarification-asked')) continue
+      const kinds = dueAlerts(r.clock, r.alerts, now)
+      if (kinds.length === 0) continue
+      const updated = await this.#updateRequest(requestId, (fresh) => this.#recordAlerts(fresh.alerts, kinds, r.clock as CaseClock, fresh.to, requestId)[0] as AuditDraft)
+      raised.push(...updated.alerts.slice(-kinds.length).map(a => ({ ...a, side: 'request' as const, id: requestId, peer: r.to })))
+    }
+    for (const alert of raised) {
+      this.#log.warn({ side: alert.side, id: alert.id, peer: alert.peer, deadline: alert.deadline }, alert.kind === 'deadline-expired' ? 'request deadline passed' : 'request deadline approaching')
+      this.emit('alert', alert)
+    }
+    return raised
+  }
+
+  #recordAlerts (alerts: DeadlineAlert[], kinds: Array<DeadlineAlert['kind']>, clock: CaseClock, peer: string, requestId: string): AuditDraft[] {
+    const deadline = (deadlineOf(clock) as Date).toISOString()
+    const at = this.#now().toISOString()
+    for (const kind of kinds) alerts.push({ kind, at, deadline })
+    return [{ event: `request.${kinds.at(-1) as string}`, peer, messageId: requestId, detail: `deadline ${deadline}` }]
+  }
+
+  // ---- Helpers --------------------------------------------------------------------------
+
+  #resumeIfClear (c: Case): void {
+    if (c.status === 'clarification-asked') return
+    if (c.items.some(i => i.status === 'awaiting-approval')) return
+    c.clock = resumeClock(c.clock, this.#now())
+  }
+
+  #withDeadline<T extends object> (value: T, clock: CaseClock | undefined, running: boolean): T & { deadline?: string, overdue: boolean } {
+    const deadline = clock === undefined ? undefined : deadlineOf(clock)
+    return { ...value, ...(deadline === undefined ? {} : { deadline: deadline.toISOString() }), overdue: running && clock !== undefined && isOverdue(clock, this.#now()) }
+  }
+
+  #envelope (requestId: string, to: string): { messageId: string, requestId: string, sender: string, receiver: string, sentAt: string } {
+    return { messageId: randomUUID(), requestId, sender: this.#self, receiver: to, sentAt: this.#now().toISOString() }
+  }
+
+  async #deliver (message: RequestMessage): Promise<Ack> {
+    const member = this.#service.member(message.receiver)
+    if (member === undefined) throw new errors.PeerUnknownError(`\`${message.receiver}\` is not a member of the federation`)
+    return await sendRequestMessage(this.#network, member, message, { timeoutMs: this.#service.config.shareTimeoutMs })
+  }
+
+  /** Sends a case's unacknowledged messages in order; a failure leaves the rest for the next tick. */
+  async #flush (caseId: string): Promise<void> {
+    const found = await this.#service.store.read<Case>('cases', caseId)
+    for (const message of found?.pending ?? []) {
+      try {
+        await this.#deliver(message)
+      } catch (err) {
+        this.#log.warn({ caseId, type: message.type, code: (err as { code?: string }).code }, 'request message not delivered; will retry')
+        return
+      }
+      await this.#updateCase(caseId, (c) => {
+        c.pending = c.pending.filter(m => m.messageId !== message.messageId)
+        return [{ event: `request.${message.type}-delivered`, peer: c.requester, messageId: c.requestId }]
+      })
+    }
+  }
+
+  async #updateCase (caseId: string, change: (c: Case) => AuditDraft[]): Promise<Case> {
+    return await this.#exclusive(async () => {
+      const found = await this.#service.store.read<Case>('cases', caseId)
+      if (found === undefined) throw new errors.CaseNotFoundError(`no case \`${caseId}\` on this node`)
+      const audit = change(found)
+      await this.#service.store.commit({ writes: [{ collection: 'cases', key: caseId, value: found }], audit })
+      return found
+    })
+  }
+
+  /** Changes a stored request; with `from`, the change is refused unless that peer is the one asked. */
+  async #updateRequest (requestId: string, change: (r: SentRequest) => AuditDraft, from?: string): Promise<SentRequest> {
+    return await this.#exclusive(async () => {
+      const found = await this.#service.store.read<SentRequest>('requests', requestId)
+      if (found === undefined || (from !== undefined && found.to !== from)) {
+        throw new errors.InformationRequestNotFoundError(`no request \`${requestId}\` was sent from this node${from === undefined ? '' : ` to ${from}`}`)
+      }
+      const audit = change(found)
+      await this.#service.store.commit({ writes: [{ collection: 'requests', key: requestId, value: found }], audit: [audit] })
+      return found
+    })
+  }
+
+  /** Runs read-modify-write steps one at a time, so an incoming message and an operator's action cannot overwrite each other. */
+  async #exclusive<T> (work: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(work, work)
+    this.#queue = run.catch(() => {})
+    return await run
+  }
+
+  async #resolveKey (jurisdiction: string, kid: string): Promise<SigningKey | undefined> {
+    const cacheKey = `${jurisdiction}/${kid}`
+    const cached = this.#keys.get(cacheKey)
+    if (cached !== undefined) return cached
+    const entry = this.#service.member(jurisdiction)?.signingKeys.find(k => k.kid === kid)
+    if (entry === undefined) return undefined
+    const key = await importSigningKey(entry.jwk)
+    this.#keys.set(cacheKey, key)
+    return key
+  }
+}
+
+function caseIdOf (requester: string, requestId: string): string {
+  return `${requester.toLowerCase()}-${requestId}`
+}
+
+function findItem (c: Case, itemId: string): CaseItem {
+  const item = c.items.find(i => i.itemId === itemId)
+  if (item === undefined) throw new errors.CaseNotFoundError(`case \`${c.caseId}\` has no item \`${itemId}\``)
+  return item
+}
+
+/** Returns the alerts that are due and not yet raised, warning before expiry. */
+function dueAlerts (clock: CaseClock, raised: DeadlineAlert[], now: Date): Array<DeadlineAlert['kind']> {
+  const deadline = deadlineOf(clock)
+  if (deadline === undefined) return []
+  const kinds: Array<DeadlineAlert['kind']> = []
+  const has = (kind: DeadlineAlert['kind']): boolean => raised.some(a => a.kind === kind && a.deadline === deadline.toISOString())
+  if (now.getTime() >= deadline.getTime() - warningLeadMs(clock) && !has('deadline-warning')) kinds.push('deadline-warning')
+  if (now.getTime() > deadline.getTime() && !has('deadline-expired')) kinds.push('deadline-expired')
+  return kinds
+}
+
+export type { RequestContent }
