@@ -129,6 +129,11 @@ async function receiveRecord (context: InboundContext, index: number, item: Reco
     storedAt: context.now().toISOString()
   }
   if (decision.effect === 'require-approval') {
+    // A re-delivery of a version already stored (approved) or already held changes nothing.
+    const existing = await context.store.getRecord(record.id)
+    if (existing?.signed.record.versionHash === record.versionHash) return { index, id: record.id, versionHash: record.versionHash, status: 'unchanged' }
+    const alreadyHeld = await context.store.read<HeldRecord>('quarantine', record.id)
+    if (alreadyHeld?.stored.signed.record.versionHash === record.versionHash) return { index, id: record.id, versionHash: record.versionHash, status: 'held' }
     const held: HeldRecord = { stored, decision, messageId: request.messageId, heldAt: context.now().toISOString() }
     await context.store.commit({
       writes: [{ collection: 'quarantine', key: record.id, value: held }],

@@ -12,7 +12,7 @@ import { MembershipUpdates } from './federation/membership-updates.ts'
 import { loadIdentity } from './identity.ts'
 import type { SecretOptions } from './identity.ts'
 import { handleMembershipExchange } from './net/membership-exchange.ts'
-import { createNetwork } from './net/network.ts'
+import { createNetwork, greetMembers } from './net/network.ts'
 import { handleShare } from './net/share.ts'
 import { handleRequests } from './net/requests.ts'
 import { RequestService } from './requests/service.ts'
@@ -124,6 +124,7 @@ export async function startNode (config: NodeConfig, log?: Logger, secrets: Secr
   service.reloadPolicy = reload
   const watcher = watchPolicies(config.policiesDir, reload, logger)
   logger.info({ url, peerId: identity.peerId, listen: network.getMultiaddrs().map(a => a.toString()) }, 'node started')
+  greetMembers(network, service.membership.members, identity.peerId)
 
   return {
     service,

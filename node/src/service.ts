@@ -18,6 +18,9 @@ import type { ApproverRole, Decision, PolicyModule } from './policy/index.ts'
 import { outgoingCopy } from './outgoing.ts'
 import type { AuditDraft, NodeStore, StoredRecord } from './store/store.ts'
 
+/** Shortest time one delivery attempt waits for the peer's response. */
+const DELIVERY_ATTEMPT_MIN_MS = 5000
+
 export interface IngestResult {
   /** `kept`: the record existed and `keepExisting` was set, so the stored version stays. */
   status: 'created' | 'updated' | 'unchanged' | 'kept'
@@ -89,7 +92,8 @@ export class NodeService {
       network: init.network,
       members: () => this.#membership.members,
       resolveKey: async (jurisdiction, kid, at) => await this.resolveKey(jurisdiction, kid, at),
-      timeoutMs: init.config.shareTimeoutMs,
+      // The share request's wait may be 0; an attempt to deliver always gets a real timeout.
+      timeoutMs: Math.max(init.config.shareTimeoutMs, DELIVERY_ATTEMPT_MIN_MS),
       log: init.log.child({ component: 'delivery' })
     })
     this.revocations = new Revocations({
@@ -108,6 +112,7 @@ export class NodeService {
   start (): void {
     this.delivery.start()
     this.revocations.start()
+    this.#resumePropagations().catch((err: unknown) => { this.#log.error({ err: (err as Error).message }, 'resuming update propagation failed') })
   }
 
   stop (): void {
@@ -217,6 +222,9 @@ export class NodeService {
     const stored: StoredRecord = { signed, origin: 'local', hops: [], storedAt: now }
     await this.store.commit({
       record: stored,
+      // An update must reach earlier recipients even if the node dies right after this commit,
+      // so the pending propagation is written with it and redone at start until it is done.
+      ...(existing === undefined ? {} : { writes: [{ collection: 'delivery' as const, key: `propagate!${valid.id}`, value: { recordId: valid.id, at: now } }] }),
       audit: [{ event: existing === undefined ? 'record.created' : 'record.updated', recordId: valid.id, recordType: valid.type, versionHash: valid.versionHash }]
     })
     this.#log.info({ recordId: valid.id, versionHash: valid.versionHash }, 'record ingested')
@@ -419,11 +427,20 @@ export class NodeService {
 
   /** Shares the new version of a record with every peer that received an earlier one. */
   async #propagateUpdate (recordId: string): Promise<void> {
+    const current = (await this.store.getRecord(recordId))?.signed.record.versionHash
     for (const disclosure of await this.revocations.disclosuresOf(recordId)) {
-      if (disclosure.status === 'revoked') continue
+      if (disclosure.status === 'revoked' || disclosure.versionHash === current) continue
       await this.share(recordId, disclosure.peer, { waitMs: 0 }).catch((err: unknown) => {
         this.#log.info({ recordId, peer: disclosure.peer, code: (err as NfpError).code }, 'update not passed on')
       })
+    }
+    await this.store.commit({ writes: [{ collection: 'delivery', key: `propagate!${recordId}` }], audit: [] })
+  }
+
+  /** Redoes propagations of updates that a stop or crash interrupted. */
+  async #resumePropagations (): Promise<void> {
+    for (const [, pending] of await this.store.range<{ recordId: string }>('delivery', { gt: 'propagate!', lt: 'propagate!~' })) {
+      await this.#propagateUpdate(pending.recordId)
     }
   }
 

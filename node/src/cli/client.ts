@@ -28,8 +28,13 @@ export class ApiClient {
     } catch (err) {
       throw new errors.ApiUnreachableError(`cannot reach the node API at ${this.baseUrl}: ${(err as Error).message}; is the node running?`)
     }
-    const text = await response.text()
-    const parsed = text === '' ? undefined : JSON.parse(text) as Record<string, unknown>
+    let parsed: Record<string, unknown> | undefined
+    try {
+      const text = await response.text()
+      parsed = text === '' ? undefined : JSON.parse(text) as Record<string, unknown>
+    } catch (err) {
+      throw new errors.ApiUnreachableError(`the node API at ${this.baseUrl} broke off its response: ${(err as Error).message}`)
+    }
     if (!response.ok) {
       const error: NfpError = errorFromCode(String(parsed?.code ?? 'ERR_INTERNAL'), String(parsed?.message ?? response.statusText), typeof parsed?.field === 'string' ? parsed.field : undefined)
       if (parsed?.decision !== undefined) Object.assign(error, { decision: parsed.decision })

@@ -25,6 +25,8 @@ export interface InitOptions {
   trustKeys?: Array<{ kid: string, jwk: { kty: 'OKP', crv: 'Ed25519', x: string }, name?: string }>
   /** Development only: load unsigned policy modules. */
   allowUnsignedPolicies?: boolean
+  /** Public key of the federation authority; the node then accepts only membership versions it signed. */
+  membershipAuthority?: { kid: string, name?: string, jwk: { kty: 'OKP', crv: 'Ed25519', x: string } }
   force?: boolean
   /** Encrypts new key files with this passphrase. */
   passphrase?: string
@@ -55,7 +57,8 @@ export async function initNode (options: InitOptions): Promise<{ configPath: str
     policiesDir: relative(dir, policiesDir),
     http: { host: '127.0.0.1', port: options.httpPort },
     p2p: { listen: [`/ip4/127.0.0.1/tcp/${options.p2pPort}`] },
-    policyTrust: { keys: options.trustKeys ?? [], ...(options.allowUnsignedPolicies === true ? { allowUnsigned: true } : {}) }
+    policyTrust: { keys: options.trustKeys ?? [], ...(options.allowUnsignedPolicies === true ? { allowUnsigned: true } : {}) },
+    ...(options.membershipAuthority === undefined ? {} : { membershipAuthority: options.membershipAuthority })
   }
   writeFileSync(configPath, JSON.stringify(config, null, 2) + '\n')
 
@@ -86,6 +89,7 @@ export const initCommand: Command = {
     federation: { type: 'string' },
     policies: { type: 'string' },
     'trust-key': { type: 'string', multiple: true },
+    'authority-key': { type: 'string' },
     'allow-unsigned-policies': { type: 'boolean' },
     encrypt: { type: 'boolean' },
     'passphrase-file': { type: 'string' },
@@ -102,6 +106,7 @@ export const initCommand: Command = {
     policies: 'Folder of policy modules (default: the policies/ folder of this repository).',
     'trust-key': 'Public JWK file of a legal officer (from `nfp policy keygen`) whose signature this node accepts on policy modules; repeat for several.',
     'allow-unsigned-policies': 'Development only: load policy modules that no trusted officer signed. The node warns at every load.',
+    'authority-key': 'Public JWK file of the federation authority (from `nfp federation keygen`); the node then accepts only membership versions it signed.',
     encrypt: 'Encrypt the new key files (scrypt and AES-256-GCM) with the passphrase from --passphrase-file or NFP_PASSPHRASE.',
     'passphrase-file': 'File holding the passphrase (mode 600); without it, NFP_PASSPHRASE is read.',
     force: 'Overwrite an existing node.json; keys are kept.'
@@ -126,6 +131,7 @@ export const initCommand: Command = {
       ...(typeof values.federation === 'string' ? { federationFile: values.federation } : {}),
       ...(typeof values.policies === 'string' ? { policiesDir: values.policies } : {}),
       trustKeys: await readTrustKeys(values['trust-key']),
+      ...(typeof values['authority-key'] === 'string' ? { membershipAuthority: (await readTrustKeys([values['authority-key']]))[0]! } : {}),
       allowUnsignedPolicies: values['allow-unsigned-policies'] === true
     })
     console.log(`Created ${configPath}`)

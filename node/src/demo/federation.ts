@@ -6,11 +6,12 @@ import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { exportJWK, generateKeyPair } from 'jose'
 import type { JWK } from 'jose'
-import { errors, keyIdOf } from '@ceasefire/protocol'
-import type { Membership } from '@ceasefire/protocol'
+import { errors, importSigningKey, keyIdOf, signMembership } from '@ceasefire/protocol'
+import type { Membership, SigningKey } from '@ceasefire/protocol'
 import { ApiClient } from '../cli/client.ts'
 import { DEFAULT_POLICIES_DIR, initNode } from '../cli/init.ts'
 import { signModuleFile } from '../policy-trust.ts'
+import { addMember, createMembership } from '../federation/authority.ts'
 import { readApiToken } from '../identity.ts'
 
 /** One jurisdiction of the local demo federation. */
@@ -53,6 +54,7 @@ export async function startFederation (dir: string, options: { fresh: boolean, m
   mkdirSync(root, { recursive: true })
 
   const policies = await signedPolicyCopy(root)
+  const authority = await demoAuthority(root)
 
   // Ports are chosen anew each run; keys and data in the node folders are kept between runs.
   const ports = await freePorts(specs.length * 2)
@@ -71,13 +73,20 @@ export async function startFederation (dir: string, options: { fresh: boolean, m
       federationFile: '../federation.json',
       policiesDir: policies.dir,
       trustKeys: [policies.trustKey],
+      membershipAuthority: authority.anchor,
       force: true
     })
     members.push({ ...member, languages: spec.languages })
     configs.set(spec.jurisdiction, { configPath, httpPort })
   }
-  const membership: Membership = { federation: 'Ceasefire local demo federation', version: 1, issued: new Date().toISOString(), members }
-  writeFileSync(join(root, 'federation.json'), JSON.stringify(membership, null, 2) + '\n')
+  // The federation authority issues the membership: one signed version per member added, the
+  // way a real authority admits members one at a time. Nodes accept only versions it signed.
+  let membership: Membership = await createMembership('Ceasefire local demo federation')
+  for (const member of members) membership = await addMember(membership, member)
+  const signed = await signMembership(membership, authority.key)
+  writeFileSync(join(root, 'federation.json'), JSON.stringify(signed, null, 2) + '\n')
+  // Data folders kept from an earlier run may hold that run's membership; this run's is newer.
+  for (const spec of specs) rmSync(join(root, spec.jurisdiction.toLowerCase(), 'data', 'membership.signed.json'), { force: true })
 
   const nodes = new Map<string, DemoNode>()
   let stopping = false
@@ -134,6 +143,21 @@ async function signedPolicyCopy (root: string): Promise<{ dir: string, trustKey:
   }
   const kid = await keyIdOf(officer)
   return { dir, trustKey: { kid, name: officer.name, jwk: { kty: 'OKP', crv: 'Ed25519', x: officer.x as string } } }
+}
+
+/** The demo's federation authority key, created on the first run and kept with mode 600. */
+async function demoAuthority (root: string): Promise<{ key: { privateKey: SigningKey, kid: string }, anchor: { kid: string, name: string, jwk: { kty: 'OKP', crv: 'Ed25519', x: string } } }> {
+  const keyFile = join(root, 'demo-federation-authority.jwk')
+  if (!existsSync(keyFile)) {
+    const { privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true })
+    writeFileSync(keyFile, JSON.stringify({ ...(await exportJWK(privateKey)), name: 'Demo federation authority' }, null, 2) + '\n', { mode: 0o600 })
+  }
+  const jwk = JSON.parse(readFileSync(keyFile, 'utf8')) as JWK & { name: string }
+  const kid = await keyIdOf(jwk)
+  return {
+    key: { privateKey: await importSigningKey(jwk), kid },
+    anchor: { kid, name: jwk.name, jwk: { kty: 'OKP', crv: 'Ed25519', x: jwk.x as string } }
+  }
 }
 
 async function waitHealthy (node: DemoNode, timeoutMs: number): Promise<void> {

@@ -5,7 +5,9 @@ import { noise } from '@libp2p/noise'
 import { tcp } from '@libp2p/tcp'
 import { yamux } from '@libp2p/yamux'
 import type { PeerId, PrivateKey } from '@libp2p/interface'
+import { multiaddr } from '@multiformats/multiaddr'
 import type { Multiaddr } from '@multiformats/multiaddr'
+import { peerIdFromString } from '@libp2p/peer-id'
 
 export interface NetworkInit {
   privateKey: PrivateKey
@@ -41,4 +43,21 @@ export async function createNetwork (init: NetworkInit): Promise<Network> {
       }
     }
   }) as unknown as Network
+}
+
+/**
+ * Dials every other member once, in the background. A node that restarts announces itself this
+ * way, so peers with items queued for it retry at once instead of waiting out their backoff.
+ */
+export function greetMembers (network: Network, members: Array<{ peerId: string, addresses: string[] }>, selfPeerId: string): void {
+  for (const member of members) {
+    if (member.peerId === selfPeerId) continue
+    void (async () => {
+      const peerId = peerIdFromString(member.peerId)
+      await network.peerStore.merge(peerId, { multiaddrs: member.addresses.map(a => multiaddr(a)) })
+      await network.dial(peerId, { signal: AbortSignal.timeout(5000) })
+    })().catch(() => {
+      // A member that is down is not an error here; delivery retries reach it later.
+    })
+  }
 }

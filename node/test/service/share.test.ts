@@ -372,3 +372,27 @@ t.test('received record is deleted at review date', async t => {
   }
   t.match((receipt as any)?.reason, /review-or-delete date \d{4}-\d{2}-\d{2} passed/)
 })
+
+t.test('interrupted update resumes after restart', async t => {
+  await se().ingest(firearmDraft('SE', 'resume-1'))
+  await se().share('urn:nfp:se:firearm:resume-1', 'DE')
+
+  // The state a crash right after an update's commit leaves: the new version and the pending
+  // propagation are stored, but nothing was queued for DE.
+  const { signRecord, withVersionHash } = await import('../../../protocol/src/index.ts')
+  const stored = await se().store.getRecord('urn:nfp:se:firearm:resume-1')
+  const { versionHash: _old, ...rest } = stored.signed.record
+  const v2 = withVersionHash({ ...rest, model: '45', provenance: { ...rest.provenance, modified: new Date().toISOString() } })
+  const signed = await signRecord(v2 as any, { privateKey: se().identity.signing.privateKey, kid: se().identity.signing.kid })
+  await se().store.commit({ record: { ...stored, signed }, writes: [{ collection: 'delivery', key: 'propagate!urn:nfp:se:firearm:resume-1', value: { recordId: 'urn:nfp:se:firearm:resume-1' } }], audit: [] })
+
+  await cluster.stop('SE')
+  await cluster.start('SE')
+  let model
+  for (let i = 0; i < 100 && model !== '45'; i++) {
+    model = (await de().store.getRecord('urn:nfp:se:firearm:resume-1'))?.signed.record.model
+    await new Promise(resolve => setTimeout(resolve, 100))
+  }
+  t.equal(model, '45', 'DE gets the update the crash interrupted')
+  t.equal((await se().store.range('delivery', { gt: 'propagate!', lt: 'propagate!~' })).length, 0, 'the pending mark is cleared')
+})
