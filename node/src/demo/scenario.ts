@@ -157,9 +157,51 @@ export async function runScenario (nodes: Map<string, DemoNode>, print: (line: s
     expect(relayed.delivered && atNl?.signed.record.provenance.jurisdiction === 'SE', 'NL receives the relayed record with the originator\'s signature')
   }
 
-  // 6. Audit.
+  // 6. A request for information under Directive 2023/977, answered in part.
   print('')
-  print('== 6. Audit logs')
+  print('== 6. DE sends SE a request for information; SE asks for clarification, then answers in part')
+  if (seller !== undefined) {
+    const content = {
+      informationSought: { description: 'What SE holds on the Agora seller and the persons linked to it', ids: [seller, persons[0]!.id as string, persons[2]!.id as string] },
+      purpose: { description: 'Identify the supplier of pistol ammunition sold to Germany', facts: 'Ammunition of the kind the seller offers was found in a parcel in Hamburg (demo facts).', offence: 'Illicit trafficking in weapons, munitions and explosives' },
+      availabilityReasons: 'The seller\'s listings ship from Sweden, so SE holds its records.',
+      persons: ['the seller and the persons linked to it'],
+      personLink: 'The persons are linked to the seller whose listings are under investigation.',
+      urgency: { urgent: false },
+      useRestrictions: 'Use only for this investigation; no court use without SE consent.',
+      language: 'en',
+      europolCopy: { copy: false, reason: 'Demo: no Europol copy.' }
+    }
+    const { requestId } = await node('DE').api.request<{ requestId: string }>('POST', '/requests', { to: 'SE', content, actor: 'K. Weber (DE SPOC)' })
+    const sent = await node('DE').api.request<{ requestId: string, deadline?: string }>('GET', `/requests/${requestId}`)
+    print(`    DE -> SE  request ${sent.requestId}: deadline ${String(sent.deadline)} (7 calendar days from receipt, not urgent)`)
+    const cases = await node('SE').api.request<Array<{ caseId: string, requestId: string, deadline: string, items: Array<{ itemId: string, recordId: string, status: string, refusal?: { ground: string } }> }>>('GET', '/cases')
+    const opened = cases.find(c => c.requestId === sent.requestId)
+    expect(opened !== undefined, 'SE opened a case for the request')
+    if (opened !== undefined) {
+      expect(opened.deadline === sent.deadline, 'both nodes compute the same deadline')
+      for (const item of opened.items) print(`    SE case item ${item.recordId}: ${item.status}${item.refusal === undefined ? '' : ` (${item.refusal.ground})`}`)
+      expect(opened.items.some(i => i.status === 'refused' && i.refusal?.ground === 'JEOPARDISE_INVESTIGATION_OR_SAFETY'), 'the informant is refused with an Art. 6 ground')
+
+      await node('SE').api.request('POST', `/cases/${opened.caseId}/clarification`, { question: 'Which parcel and which date? (demo)', actor: 'A. Lind (SE SPOC)' })
+      await waitFor(async () => (await node('DE').api.request<{ status: string }>('GET', `/requests/${sent.requestId}`)).status === 'clarification-asked')
+      await node('DE').api.request('POST', `/requests/${sent.requestId}/clarification`, { answer: 'Parcel 4711, seized on 2026-11-30 (demo).', actor: 'K. Weber (DE SPOC)' })
+      const resumed = await waitFor(async () => (await node('SE').api.request<{ clarifications: Array<{ answer?: string }> }>('GET', `/cases/${opened.caseId}`)).clarifications.every(c => c.answer !== undefined))
+      const afterPause = await node('SE').api.request<{ deadline: string }>('GET', `/cases/${opened.caseId}`)
+      print(`    SE asked for clarification and DE answered; the clock was paused meanwhile, deadline now ${afterPause.deadline}`)
+      expect(resumed, 'the clarification answer reaches SE')
+
+      const answered = await node('SE').api.request<{ outcome: string }>('POST', `/cases/${opened.caseId}/answer`, { actor: 'A. Lind (SE SPOC)' })
+      const atDe = await waitFor(async () => ['answered', 'partly-refused', 'refused'].includes((await node('DE').api.request<{ status: string }>('GET', `/requests/${sent.requestId}`)).status))
+      const final = await node('DE').api.request<{ status: string, records?: unknown[], refusals?: Array<{ ground: string }> }>('GET', `/requests/${sent.requestId}`)
+      print(`    SE answers: ${answered.outcome}; DE holds the request as ${final.status} with ${final.records?.length ?? 0} signed records and refusals ${(final.refusals ?? []).map(r => r.ground).join(', ') || 'none'}`)
+      expect(atDe && final.status === 'partly-refused', 'DE receives a partly refused answer')
+    }
+  }
+
+  // 7. Audit.
+  print('')
+  print('== 7. Audit logs')
   for (const [jurisdiction, n] of nodes) {
     const { entries, chainValid } = await n.api.request<{ entries: Array<{ event: string }>, chainValid: boolean }>('GET', '/audit?limit=1000')
     const counts = new Map<string, number>()

@@ -135,10 +135,10 @@ export class RequestService extends EventEmitter {
     return all.map(r => this.#withDeadline(r, r.clock, r.status === 'sent' || r.status === 'received' || r.status === 'clarification-asked'))
   }
 
-  async getRequest (requestId: string): Promise<SentRequest> {
+  async getRequest (requestId: string): Promise<SentRequest & { deadline?: string, overdue: boolean }> {
     const request = await this.#service.store.read<SentRequest>('requests', requestId)
     if (request === undefined) throw new errors.InformationRequestNotFoundError(`no request \`${requestId}\` was sent from this node`)
-    return request
+    return this.#withDeadline(request, request.clock, request.status === 'sent' || request.status === 'received' || request.status === 'clarification-asked')
   }
 
   // ---- Responding node ------------------------------------------------------------------

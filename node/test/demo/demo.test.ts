@@ -32,6 +32,7 @@ t.test('demo runs to completion', async t => {
   t.match(output, /informant .*DENIED, nothing sent - EU-PD-02 \[Directive \(EU\) 2023\/977 Art\. 6\(1\)\(f\)\(ii\)/, 'a denial is explained by its legal citation')
   t.match(output, /NO_ORIGINATOR_CONSENT/)
   t.match(output, /signed path SE > DE, DE > NL/)
+  t.match(output, /SE answers: partly-refused; DE holds the request as partly-refused with \d+ signed records and refusals JEOPARDISE_INVESTIGATION_OR_SAFETY/, 'a request for information is answered in part')
 })
 
 t.test('demo runs again on kept data', async t => {
