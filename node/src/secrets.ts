@@ -79,7 +79,8 @@ export function decryptSecret (content: Uint8Array, passphrase: string | undefin
 
 /**
  * Reads the passphrase from a file (which must be readable by its owner only) or, without a
- * file, from the NFP_PASSPHRASE environment variable. Returns undefined when neither is set.
+ * file, from the NFP_PASSPHRASE environment variable, which it then removes from `env`.
+ * Returns undefined when neither is set.
  */
 export function readPassphrase (file: string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {
   if (file !== undefined) {
@@ -91,5 +92,7 @@ export function readPassphrase (file: string | undefined, env: NodeJS.ProcessEnv
     return text
   }
   const value = env.NFP_PASSPHRASE
+  // Removed once read, so processes this one starts do not inherit the passphrase.
+  delete env.NFP_PASSPHRASE
   return value === undefined || value === '' ? undefined : value
 }

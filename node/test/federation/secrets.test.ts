@@ -46,6 +46,8 @@ t.test('passphrase file must be private', async t => {
   t.throws(() => readPassphrase(file, {}), { code: 'ERR_CONFIG_INVALID', message: /mode 644/ })
   writeFileSync(join(root, 'passphrase-private'), `${passphrase}\n`, { mode: 0o600 })
   t.equal(readPassphrase(join(root, 'passphrase-private'), {}), passphrase)
-  t.equal(readPassphrase(undefined, { NFP_PASSPHRASE: 'from env' }), 'from env')
+  const env: NodeJS.ProcessEnv = { NFP_PASSPHRASE: 'from env' }
+  t.equal(readPassphrase(undefined, env), 'from env')
+  t.equal(env.NFP_PASSPHRASE, undefined, 'the variable is removed once read')
   t.equal(readPassphrase(undefined, {}), undefined)
 })
