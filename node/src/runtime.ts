@@ -3,6 +3,7 @@ import { pino } from 'pino'
 import type { Logger } from 'pino'
 import type { FastifyInstance } from 'fastify'
 import { NfpError, errors } from '@ceasefire/protocol'
+import type { Membership } from '@ceasefire/protocol'
 import type { NodeConfig } from './config.ts'
 import { startAuditHeads } from './audit/audit-heads.ts'
 import type { AuditHeads } from './audit/audit-heads.ts'
@@ -84,7 +85,13 @@ export async function startNode (config: NodeConfig, log?: Logger, secrets: Secr
 
   let auditHeads: AuditHeads
   try {
-    auditHeads = await startAuditHeads({ store, identity, membership, network, log: logger })
+    // Audit heads read the membership through the service, so they follow accepted updates.
+    const currentMembership = {
+      get federation () { return service!.membership.federation },
+      get version () { return service!.membership.version },
+      get members () { return service!.membership.members }
+    } as Membership
+    auditHeads = await startAuditHeads({ store, identity, membership: currentMembership, network, log: logger })
   } catch (err) {
     await network.stop()
     await store.close()
