@@ -60,6 +60,7 @@ export class Revocations {
     const sweep = (): void => {
       this.sweepExpired().catch((err: unknown) => { this.#init.log.error({ err: (err as Error).message }, 'review-date sweep failed') })
     }
+    this.#sendOwedReceipts().catch((err: unknown) => { this.#init.log.error({ err: (err as Error).message }, 'sending owed deletion receipts failed') })
     sweep()
     this.#timer = setInterval(sweep, interval)
     this.#timer.unref()
@@ -133,6 +134,18 @@ export class Revocations {
     this.#init.delivery.kick(originator)
   }
 
+  async #sendOwedReceipt (recordId: string, reason: string): Promise<void> {
+    await this.afterDeletion(recordId, undefined, reason)
+    await this.#init.store.commit({ writes: [{ collection: 'delivery', key: `deletion-receipt!${recordId}` }], audit: [] })
+  }
+
+  /** Queues deletion receipts that a stop or crash left owed. */
+  async #sendOwedReceipts (): Promise<void> {
+    for (const [, owed] of await this.#init.store.range<{ recordId: string, reason: string }>('delivery', { gt: 'deletion-receipt!', lt: 'deletion-receipt!~' })) {
+      await this.#sendOwedReceipt(owed.recordId, owed.reason)
+    }
+  }
+
   /** Keeps a verified deletion receipt addressed to this node as originator. */
   async keepDeletionReceipt (statement: DeletionStatement, receipt: string): Promise<void> {
     const kept: KeptDeletion = { recordId: statement.recordId, by: statement.by, reason: statement.reason, at: statement.at, receipt }
@@ -153,11 +166,15 @@ export class Revocations {
       if (expired.length === 0) return deleted
       for (const stored of expired) {
         const record = stored.signed.record
+        const reason = `review-or-delete date ${record.reviewBy} passed`
+        // The receipt to the originator is owed from the moment of deletion, so the debt is
+        // written with it and paid at start if the node dies before queuing the receipt.
         await this.#init.store.commit({
           deleteRecordId: record.id,
-          audit: [{ event: 'record.deleted', recordId: record.id, recordType: record.type, versionHash: record.versionHash, detail: `review-or-delete date ${record.reviewBy} passed` }]
+          writes: [{ collection: 'delivery', key: `deletion-receipt!${record.id}`, value: { recordId: record.id, reason } }],
+          audit: [{ event: 'record.deleted', recordId: record.id, recordType: record.type, versionHash: record.versionHash, detail: reason }]
         })
-        await this.afterDeletion(record.id, undefined, `review-or-delete date ${record.reviewBy} passed`)
+        await this.#sendOwedReceipt(record.id, reason)
         deleted++
       }
     }

@@ -396,3 +396,18 @@ t.test('interrupted update resumes after restart', async t => {
   t.equal(model, '45', 'DE gets the update the crash interrupted')
   t.equal((await se().store.range('delivery', { gt: 'propagate!', lt: 'propagate!~' })).length, 0, 'the pending mark is cleared')
 })
+
+t.test('owed deletion receipt is sent after restart', async t => {
+  // The state a crash right after a review-date deletion leaves: the record is gone at DE and the
+  // receipt to SE is owed but not queued.
+  await de().store.commit({ writes: [{ collection: 'delivery', key: 'deletion-receipt!urn:nfp:se:firearm:owed-1', value: { recordId: 'urn:nfp:se:firearm:owed-1', reason: 'review-or-delete date 2026-01-01 passed' } }], audit: [] })
+  await cluster.stop('DE')
+  await cluster.start('DE')
+  let receipt
+  for (let i = 0; i < 100 && receipt === undefined; i++) {
+    receipt = await se().store.read('receipts', 'deletion!urn:nfp:se:firearm:owed-1!DE')
+    await new Promise(resolve => setTimeout(resolve, 100))
+  }
+  t.match((receipt as any)?.reason, /review-or-delete date 2026-01-01 passed/)
+  t.equal((await de().store.range('delivery', { gt: 'deletion-receipt!', lt: 'deletion-receipt!~' })).length, 0, 'the debt is cleared')
+})
