@@ -7,7 +7,7 @@ import { evaluateInbound } from './policy/index.ts'
 import type { Decision, PolicyModule } from './policy/index.ts'
 import type { AuditDraft, NodeStore, StoredRecord } from './store/store.ts'
 
-/** What the inbound path needs from the node. */
+/** Dependencies of the inbound path on the node. */
 export interface InboundContext {
   jurisdiction: string
   membership: Membership
@@ -60,7 +60,7 @@ const MAX_IDS_IN_REJECTION_ENTRY = 10
 /**
  * Handles a share request from an authenticated peer and returns the results with a receipt
  * signed by this node. Each item is verified before anything is stored and committed with its
- * own audit entry; rejections of one message share a single audit entry, so a hostile member
+ * own audit entry. Rejections of one message share a single audit entry, so a hostile member
  * cannot grow the log by one entry per junk item.
  */
 export async function receiveShare (context: InboundContext, request: ShareRequest, remotePeerId: string): Promise<ShareResponse> {

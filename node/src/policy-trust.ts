@@ -12,7 +12,7 @@ export interface PolicyTrust {
   allowUnsigned?: boolean
 }
 
-/** Who signed one module file of a loaded chain, or that it is unsigned. */
+/** Signer of one module file of a loaded chain; `signedBy` is absent for an unsigned file. */
 export interface ModuleSignature {
   jurisdiction: string
   file: string

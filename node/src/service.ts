@@ -108,7 +108,7 @@ export class NodeService {
     })
   }
 
-  /** Starts delivery of whatever the outbox still holds and the review-date sweep. */
+  /** Starts delivery of the items left in the outbox, the review-date sweep and interrupted update propagations. */
   start (): void {
     this.delivery.start()
     this.revocations.start()
@@ -268,7 +268,7 @@ export class NodeService {
       decision: decision.effect,
       rules: decision.reasons.map(r => r.ruleId),
       policyHash: decision.module.hash,
-      // Directive 2016/680 Art. 25 asks disclosure logs to show who disclosed, to whom, when and on which basis.
+      // Directive 2016/680 Art. 25 requires disclosure logs to show who disclosed, to whom, when and on which basis.
       actor: options.actor ?? 'node',
       legalBasis: record.legalBasis,
       ...(decision.removedFields.length > 0 ? { removedFields: [...decision.removedFields] } : {})

@@ -7,7 +7,7 @@ import { sendShare } from '../net/share.ts'
 import type { AuditDraft } from '../store/store.ts'
 import type { Outbox, OutboxItem } from './outbox.ts'
 
-/** Most items in one share message; the frame limit may cut a batch shorter. */
+/** Maximum number of items in one share message; the frame limit may cut a batch shorter. */
 export const MAX_BATCH_ITEMS = 50
 
 const MIN_BACKOFF_MS = 500
@@ -196,7 +196,7 @@ class PeerWorker {
     }
     const response = await sendShare(this.#init.network, member, request, this.#init.timeoutMs)
     if (response.type === 'error') {
-      throw new errors.PeerRejectedError(`${this.#peer} refused the message: ${response.code}: ${response.message}`)
+      throw new errors.PeerRejectedError(`${this.#peer} rejected the message: ${response.code}: ${response.message}`)
     }
 
     const seqTo = request.seqFrom + items.length - 1

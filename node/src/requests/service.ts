@@ -146,7 +146,11 @@ export class RequestService extends EventEmitter {
   /** Lists cases, the earliest deadline first; cases with a paused clock follow, then answered ones. */
   async listCases (): Promise<Array<Case & { deadline?: string, overdue: boolean }>> {
     const all = (await this.#service.store.range<Case>('cases', {})).map(([, c]) => this.#withDeadline(c, c.clock, c.status !== 'answered'))
-    const rank = (c: Case & { deadline?: string }): number => c.status === 'answered' ? 2 : c.deadline === undefined ? 1 : 0
+    const rank = (c: Case & { deadline?: string }): number => {
+      if (c.status === 'answered') return 2
+      if (c.deadline === undefined) return 1
+      return 0
+    }
     return all.sort((a, b) => rank(a) - rank(b) || (a.deadline ?? a.clock.receivedAt).localeCompare(b.deadline ?? b.clock.receivedAt))
   }
 
@@ -229,7 +233,9 @@ export class RequestService extends EventEmitter {
     if (found.items.length === 0) {
       refusals.push({ ground: 'NOT_AVAILABLE', reasons: 'No record held by this node matches the information sought.' })
     }
-    const outcome = records.length === 0 ? 'refused' : refusals.length > 0 ? 'partly-refused' : 'answered'
+    let outcome: 'refused' | 'partly-refused' | 'answered' = 'answered'
+    if (records.length === 0) outcome = 'refused'
+    else if (refusals.length > 0) outcome = 'partly-refused'
 
     await this.#updateCase(caseId, (c) => {
       if (c.status !== 'open') throw new errors.CaseStateError(`case \`${caseId}\` is ${c.status}; only an open case can be answered`)

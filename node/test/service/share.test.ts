@@ -22,7 +22,7 @@ async function itemFor (from: any, signed: any, to: string, hops: any[] = []): P
 }
 
 let seq = 100000
-/** A share message from `sender` to `receiver` with fresh sequence numbers. */
+/** Builds a share message from `sender` to `receiver` with fresh sequence numbers. */
 function message (sender: string, receiver: string, items: any[]): ShareRequest {
   const seqFrom = seq
   seq += items.length
