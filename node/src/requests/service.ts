@@ -181,8 +181,8 @@ export class RequestService extends EventEmitter {
    * Records a person's approval of an item that needs one (for example a judicial
    * authorisation). When no item awaits approval any more, the clock runs again.
    */
-  async approveItem (caseId: string, itemId: string, approval: { approvedBy: string, role: ApproverRole, reference?: string, note?: string }): Promise<Case> {
-    return await this.#updateCase(caseId, (c) => {
+  async approveItem (caseId: string, itemId: string, approval: { approvedBy: string, role: ApproverRole, reference?: string, note?: string }): Promise<Tracked<Case>> {
+    await this.#updateCase(caseId, (c) => {
       const item = findItem(c, itemId)
       if (item.status !== 'awaiting-approval') throw new errors.CaseStateError(`item \`${itemId}\` does not await approval; its status is ${item.status}`)
       if (!(item.approvers ?? []).includes(approval.role)) {
@@ -193,6 +193,7 @@ export class RequestService extends EventEmitter {
       this.#resumeIfClear(c)
       return [{ event: 'policy.approval', recordId: item.recordId, peer: c.requester, messageId: c.requestId, actor: approval.approvedBy, detail: `request case ${caseId}; approved as ${approval.role}${approval.reference === undefined ? '' : `, reference ${approval.reference}`}` }]
     })
+    return await this.getCase(caseId)
   }
 
   /**
@@ -200,11 +201,11 @@ export class RequestService extends EventEmitter {
    *
    * @throws RefusalGroundInvalidError for any other ground.
    */
-  async refuseItem (caseId: string, itemId: string, ground: string, note: string, actor = 'node'): Promise<Case> {
+  async refuseItem (caseId: string, itemId: string, ground: string, note: string, actor = 'node'): Promise<Tracked<Case>> {
     if (!(REFUSAL_GROUNDS as readonly string[]).includes(ground)) {
       throw new errors.RefusalGroundInvalidError(`\`${ground}\` is not a refusal ground of Directive (EU) 2023/977 Art. 6(1), which is a closed list: ${REFUSAL_GROUNDS.join(', ')}`, { field: 'ground' })
     }
-    return await this.#updateCase(caseId, (c) => {
+    await this.#updateCase(caseId, (c) => {
       if (c.status === 'answered') throw new errors.CaseStateError(`case \`${caseId}\` was already answered`)
       const item = findItem(c, itemId)
       item.status = 'refused'
@@ -212,6 +213,7 @@ export class RequestService extends EventEmitter {
       this.#resumeIfClear(c)
       return [{ event: 'request.item-refused', recordId: item.recordId, peer: c.requester, messageId: c.requestId, actor, code: ground, detail: `request case ${caseId}` }]
     })
+    return await this.getCase(caseId)
   }
 
   /** Asks the requester for clarification and pauses the clock until the answer arrives (Art. 6(3)). */
