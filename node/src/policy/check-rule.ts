@@ -147,7 +147,7 @@ function checkRecordTypes (value: unknown, site: ProblemSite, required: boolean)
   return [...value] as RecordType[]
 }
 
-function checkSources (value: unknown, at: (...path: Array<string | number>) => ProblemSite, allowMissing: boolean): RuleSource[] {
+export function checkSources (value: unknown, at: (...path: Array<string | number>) => ProblemSite, allowMissing: boolean): RuleSource[] {
   if (value === undefined && allowMissing) return []
   if (!Array.isArray(value) || (value.length === 0 && !allowMissing)) {
     fail(at('sources'), 'must be a non-empty list of legal sources, each with act, article and checked')

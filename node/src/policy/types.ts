@@ -1,4 +1,5 @@
 import type { RecordType } from '../../../protocol/src/index.ts'
+import type { CopyRule } from './copies.ts'
 
 /**
  * Sections of a module. `outbound` decides whether a record may go to a recipient, `inbound`
@@ -133,6 +134,8 @@ export interface PolicyModule {
   readonly base?: PolicyModule
   /** Rules of the base modules first, then this module's own, in file order within each section. */
   readonly rules: readonly PolicyRule[]
+  /** Copy rules of the base modules first, then this module's own (see copies.ts); absent means none. */
+  readonly copyRules?: readonly CopyRule[]
 }
 
 /** A jurisdiction taking part in a decision: the node itself, a recipient or a sender. */

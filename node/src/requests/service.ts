@@ -14,6 +14,7 @@ import { deadlineOf, isOverdue, openClock, pauseClock, resumeClock, warningLeadM
 import { findMatches } from './matching.ts'
 import { afterFailure, describeEntry, newOutboxEntry, outboxKey } from './outbox.ts'
 import { signRequestMessage, verifyRequestMessage } from './signed-message.ts'
+import { produceCopies } from '../copies/produce.ts'
 import type {
   Case, CaseClock, CaseItem, DeadlineAlert, OutboxEntry, Refusal, RequestContent, RequestMessage, RequestReply, SentRequest,
   UndeliveredMessage, UnsignedRequestMessage
@@ -40,8 +41,14 @@ export interface RequestServiceInit {
 
 type Ack = Extract<RequestReply, { type: 'ack' }>
 
-/** Collects the signed messages a transition queues, to be written in the same commit. */
-type Queue = (message: UnsignedRequestMessage) => Promise<void>
+/** What the operator adds when sending an answer: the Art. 12 assessment and a copy exemption. */
+export interface AnswerOptions {
+  europolCopy?: { copy: boolean, reason: string }
+  copyExemption?: string
+}
+
+/** Signs a message a transition queues and adds it to the transition's commit; returns the signed message. */
+type Queue = (message: UnsignedRequestMessage) => Promise<RequestMessage>
 
 /** Message types the responding node sends; the others come from the requester. */
 const RESPONDER_TYPES: ReadonlySet<RequestMessage['type']> = new Set(['clarification-request', 'delay-notice', 'answer'])
@@ -117,10 +124,20 @@ export class RequestService extends EventEmitter {
     const sentAt = this.#now().toISOString()
     const request: SentRequest = { requestId, to, content, status: 'sent', sentAt, clarifications: [], delayNotices: [], alerts: [], records: [], refusals: [] }
     const writes: CollectionWrite[] = [{ collection: 'requests', key: requestId, value: request }]
-    await this.#queueInto(writes)({ type: 'request', content, ...this.#envelope(requestId, to) })
+    const signed = await this.#queueInto(writes)({ type: 'request', content, ...this.#envelope(requestId, to) })
+    const copies = produceCopies(this.#service, {
+      exchange: { kind: 'request', urgent: content.urgency.urgent, europolCopy: content.europolCopy.copy, copyExemption: content.spocCopyExemption ?? '', ownRecordsOnly: true },
+      peer: to,
+      requestId,
+      recordIds: [],
+      content: signed
+    }, this.#now(), requestId)
     await this.#service.store.commit({
-      writes,
-      audit: [{ event: 'request.sent', peer: to, messageId: requestId, actor, detail: `urgent: ${content.urgency.urgent}; Europol copy: ${content.europolCopy.copy} (${content.europolCopy.reason})` }]
+      writes: [...writes, ...copies.writes],
+      audit: [
+        { event: 'request.sent', peer: to, messageId: requestId, actor, detail: `urgent: ${content.urgency.urgent}; Europol copy: ${content.europolCopy.copy} (${content.europolCopy.reason})` },
+        ...copies.audit
+      ]
     })
     this.#log.info({ requestId, peer: to }, 'request for information queued')
     await this.flushOutbox()
@@ -236,8 +253,9 @@ export class RequestService extends EventEmitter {
    * SPEC section 5, and a reasoned refusal for every other item. Refusal covers only the
    * refused items (Art. 6(1), last subparagraph).
    */
-  async sendAnswer (caseId: string, actor = 'node'): Promise<Case> {
+  async sendAnswer (caseId: string, actor = 'node', options: AnswerOptions = {}): Promise<Case> {
     const key = { privateKey: this.#service.identity.signing.privateKey, kid: this.#service.identity.signing.kid }
+    const extra: CollectionWrite[] = []
     await this.#updateCase(caseId, async (c, queue) => {
       if (c.status !== 'open') throw new errors.CaseStateError(`case \`${caseId}\` is ${c.status}; only an open case can be answered`)
       if (c.items.some(i => i.status === 'awaiting-approval')) {
@@ -267,14 +285,24 @@ export class RequestService extends EventEmitter {
       c.status = 'answered'
       c.outcome = outcome
       c.answeredAt = this.#now().toISOString()
-      await queue({ type: 'answer', outcome, records, refusals, clock: c.clock, ...this.#envelope(c.requestId, c.requester) })
+      const signed = await queue({ type: 'answer', outcome, records, refusals, clock: c.clock, ...this.#envelope(c.requestId, c.requester) })
+      const copies = produceCopies(this.#service, {
+        exchange: { kind: 'answer', urgent: c.content.urgency.urgent, europolCopy: options.europolCopy?.copy ?? false, copyExemption: options.copyExemption ?? '', ownRecordsOnly: records.every(r => r.record.provenance.jurisdiction === this.#self) },
+        peer: c.requester,
+        requestId: c.requestId,
+        recordIds: records.map(r => r.record.id),
+        content: signed
+      }, this.#now(), c.requestId)
+      extra.push(...copies.writes)
       const overdue = isOverdue(c.clock, this.#now())
       return [
         ...audit,
+        ...(options.europolCopy === undefined ? [] : [{ event: 'request.europol-assessed', peer: c.requester, messageId: c.requestId, actor, detail: `answer; Europol copy: ${options.europolCopy.copy} (${options.europolCopy.reason})` }]),
+        ...copies.audit,
         ...records.map((r): AuditDraft => ({ event: 'request.record-provided', recordId: r.record.id, recordType: r.record.type, versionHash: r.record.versionHash, peer: c.requester, messageId: c.requestId, actor, legalBasis: r.record.legalBasis })),
         { event: 'request.answered', peer: c.requester, messageId: c.requestId, actor, decision: outcome, detail: `request case ${caseId}; ${records.length} records, ${refusals.length} refusals${overdue ? '; after the deadline' : ''}` }
       ]
-    })
+    }, extra)
     await this.flushOutbox()
     return await this.getCase(caseId)
   }
@@ -488,6 +516,7 @@ export class RequestService extends EventEmitter {
     return async (unsigned) => {
       const entry = newOutboxEntry(await signRequestMessage(unsigned, key), this.#now())
       writes.push({ collection: 'request-outbox', key: outboxKey(entry.queuedAt, unsigned.messageId), value: entry })
+      return entry.message
     }
   }
 
@@ -566,9 +595,10 @@ export class RequestService extends EventEmitter {
     return await this.#exclusive(async () => {
       const found = await this.#service.store.read<Case>('cases', caseId)
       if (found === undefined) throw new errors.CaseNotFoundError(`no case \`${caseId}\` on this node`)
-      const writes: CollectionWrite[] = [...extra]
+      const writes: CollectionWrite[] = []
       const audit = await change(found, this.#queueInto(writes))
-      await this.#service.store.commit({ writes: [{ collection: 'cases', key: caseId, value: found }, ...writes], audit })
+      // `extra` is read after `change`, so a transition can add writes (such as copies) to it while it runs.
+      await this.#service.store.commit({ writes: [{ collection: 'cases', key: caseId, value: found }, ...writes, ...extra], audit })
       return found
     })
   }

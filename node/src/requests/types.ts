@@ -38,6 +38,11 @@ export interface RequestContent {
   language: string
   /** The requester's case-by-case decision on a copy to Europol (Art. 12); the node only records it. */
   europolCopy: { copy: boolean, reason: string }
+  /**
+   * An exemption from the copy to the requester's own Single Point of Contact, decided case by
+   * case (Art. 4(2)): SENSITIVE_INVESTIGATION, TERRORISM_NON_CRISIS or PERSON_SAFETY.
+   */
+  spocCopyExemption?: string
 }
 
 /**
