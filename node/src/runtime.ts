@@ -18,6 +18,7 @@ import { handleShare } from './net/share.ts'
 import { handleRequests } from './net/requests.ts'
 import { RequestService } from './requests/service.ts'
 import { ProposalService } from './initiative/proposals.ts'
+import { demoClockRoutes } from './http/routes/demo-clock.ts'
 import { loadActivePolicy, watchPolicies } from './policy-reload.ts'
 import type { ActivePolicy } from './policy-reload.ts'
 import { NodeService } from './service.ts'
@@ -104,6 +105,10 @@ export async function startNode (config: NodeConfig, log?: Logger, secrets: Secr
   service.start()
   requests.start()
   const app = await buildApp(service, logger, auditHeads, requests, proposals)
+  if (config.demoClockControl === true) {
+    logger.warn('demo clock control is on (demoClockControl in the configuration): POST /demo/clock can move the deadline clock; never use this in service')
+    await app.register(demoClockRoutes({ requests, proposals }))
+  }
   let url: string
   try {
     url = await app.listen({ host: config.http.host, port: config.http.port })

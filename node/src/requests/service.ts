@@ -465,7 +465,7 @@ export class RequestService extends EventEmitter {
       if (r.clock === undefined || !(r.status === 'received' || r.status === 'clarification-asked')) continue
       const kinds = dueAlerts(r.clock, r.alerts, now)
       if (kinds.length === 0) continue
-      const updated = await this.#updateRequest(requestId, (fresh) => this.#recordAlerts(fresh.alerts, kinds, r.clock as CaseClock, fresh.to, requestId)[0] as AuditDraft)
+      const updated = await this.#updateRequest(requestId, (fresh) => this.#recordAlerts(fresh.alerts, kinds, r.clock as CaseClock, fresh.to, requestId))
       raised.push(...updated.alerts.slice(-kinds.length).map(a => ({ ...a, side: 'request' as const, id: requestId, peer: r.to })))
     }
     for (const alert of raised) {
@@ -479,7 +479,7 @@ export class RequestService extends EventEmitter {
     const deadline = (deadlineOf(clock) as Date).toISOString()
     const at = this.#now().toISOString()
     for (const kind of kinds) alerts.push({ kind, at, deadline })
-    return [{ event: `request.${kinds.at(-1) as string}`, peer, messageId: requestId, detail: `deadline ${deadline}` }]
+    return kinds.map(kind => ({ event: `request.${kind}`, peer, messageId: requestId, detail: `deadline ${deadline}` }))
   }
 
   // ---- Helpers --------------------------------------------------------------------------
@@ -604,7 +604,7 @@ export class RequestService extends EventEmitter {
   }
 
   /** Changes a stored request; with `from`, the change is refused unless that peer is the one asked. */
-  async #updateRequest (requestId: string, change: (r: SentRequest, queue: Queue) => AuditDraft | Promise<AuditDraft>, from?: string, extra: CollectionWrite[] = []): Promise<SentRequest> {
+  async #updateRequest (requestId: string, change: (r: SentRequest, queue: Queue) => AuditDraft | AuditDraft[] | Promise<AuditDraft | AuditDraft[]>, from?: string, extra: CollectionWrite[] = []): Promise<SentRequest> {
     return await this.#exclusive(async () => {
       const found = await this.#service.store.read<SentRequest>('requests', requestId)
       if (found === undefined || (from !== undefined && found.to !== from)) {
@@ -612,7 +612,7 @@ export class RequestService extends EventEmitter {
       }
       const writes: CollectionWrite[] = [...extra]
       const audit = await change(found, this.#queueInto(writes))
-      await this.#service.store.commit({ writes: [{ collection: 'requests', key: requestId, value: found }, ...writes], audit: [audit] })
+      await this.#service.store.commit({ writes: [{ collection: 'requests', key: requestId, value: found }, ...writes], audit: Array.isArray(audit) ? audit : [audit] })
       return found
     })
   }
