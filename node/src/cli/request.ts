@@ -46,7 +46,7 @@ interface SentView {
 /**
  * `nfp request`: requests for information this node sends to peers (Directive (EU) 2023/977
  * Art. 4). The request content is a JSON file with the Art. 4 elements; the node checks them
- * and answers a missing one with ERR_REQUEST_INVALID naming it.
+ * and rejects a request that lacks one with ERR_REQUEST_INVALID naming it.
  */
 export const requestCommand: Command & { main: (argv: string[]) => Promise<number> } = {
   name: 'request',

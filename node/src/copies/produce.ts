@@ -6,8 +6,8 @@ import type { AuditDraft, CollectionWrite } from '../store/store.ts'
 
 /**
  * A copy of an exchange that the policy module calls for, kept in the `copies` collection.
- * NOTE: the node has no connection to SIENA or to a Single Point of Contact's case system, so
- * a copy stays `awaiting-channel` until a person forwards it; nothing is sent from here.
+ * NOTE: the node has no connection to SIENA or to a Single Point of Contact's case system. A
+ * copy stays `awaiting-channel` until a person forwards it, and nothing is sent from here.
  */
 export interface CopyItem {
   copyId: string
@@ -21,11 +21,11 @@ export interface CopyItem {
   rule: CopyDecision
   createdAt: string
   status: 'awaiting-channel'
-  /** What the copy holds: the signed message of the exchange, or the record as it was sent. */
+  /** Content of the copy: the signed message of the exchange, or the record as it was sent. */
   content: unknown
 }
 
-/** What a transition passes in to have its copies produced in the same commit. */
+/** The exchange a transition makes, from which produceCopies decides the copies for the same commit. */
 export interface CopySubject {
   exchange: Omit<ExchangeFacts, 'kind'> & { kind: CopyExchange }
   peer: string

@@ -46,12 +46,12 @@ export interface ProposalServiceInit {
 
 /**
  * Own-initiative provision under Directive (EU) 2023/977 Art. 7. When an own record is stored,
- * the node asks the policy module's initiative section, for each peer, whether the record is
- * relevant to it; if so and the outbound section would let it go, the node stores a proposal
- * in the `proposals` collection. Nothing leaves until an operator confirms; confirming shares
+ * the node evaluates the policy module's initiative section for each peer. When the record is
+ * relevant to a peer and the outbound section would let it go, the node stores a proposal in
+ * the `proposals` collection. Nothing leaves until an operator confirms, and confirming shares
  * the record through the normal outbound path, which decides and audits again. A relevant
  * record that the outbound section denies on a ground of Art. 6(1)(c) or (f) is the exception
- * of Art. 7(2): no proposal is made and the audit log says why.
+ * of Art. 7(2): no proposal is made, and the audit log records the ground.
  */
 export class ProposalService {
   readonly #service: NodeService
@@ -126,7 +126,7 @@ export class ProposalService {
     return confirmed
   }
 
-  /** Closes a proposal without sharing; `note` says why, for the audit log. */
+  /** Closes a proposal without sharing; `note` gives the reason for the audit log. */
   async dismiss (proposalId: string, options: { actor?: string, note?: string } = {}): Promise<Proposal> {
     const proposal = await this.#open(proposalId)
     const actor = options.actor ?? 'node'

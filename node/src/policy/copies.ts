@@ -10,7 +10,7 @@ import type { RuleSource } from './types.ts'
 export const COPY_EXCHANGES = ['request', 'answer', 'initiative'] as const
 export type CopyExchange = typeof COPY_EXCHANGES[number]
 
-/** Where a copy goes: the node's own Single Point of Contact, the peer's, or Europol. */
+/** Recipients of a copy: the node's own Single Point of Contact, the peer's, or Europol. */
 export const COPY_RECIPIENTS = ['own-spoc', 'peer-spoc', 'europol'] as const
 export type CopyRecipient = typeof COPY_RECIPIENTS[number]
 
@@ -32,7 +32,7 @@ export interface CopyRule {
   readonly file: string
 }
 
-/** What a copy rule's condition reads about one exchange. */
+/** Facts about one exchange that a copy rule's condition reads. */
 export interface ExchangeFacts {
   readonly kind: CopyExchange
   readonly urgent: boolean

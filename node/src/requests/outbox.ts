@@ -3,7 +3,7 @@ import type { OutboxEntry, RequestMessage, UndeliveredMessage } from './types.ts
 /** First pause before a message is resent; it doubles with each failed attempt. */
 const FIRST_RETRY_MS = 5_000
 
-/** Longest pause between two attempts, so a peer that comes back is reached within minutes. */
+/** Maximum pause between two attempts, so a peer that comes back is reached within minutes. */
 const MAX_RETRY_MS = 10 * 60_000
 
 /**

@@ -523,7 +523,7 @@ export class RequestService extends EventEmitter {
   /**
    * Sends the messages in the outbox that are due, oldest first. A message to a peer that
    * cannot be reached stays queued with a growing pause, and later messages to that peer wait
-   * behind it so the peer sees them in order. A message the peer rejects with an error frame is
+   * behind it so the peer receives them in order. A message the peer rejects with an error frame is
    * taken out and recorded with the peer's code; resending it would only be rejected again.
    * Runs one flush at a time; `force` ignores the pauses (for an operator or a test).
    */

@@ -22,7 +22,7 @@ export async function signRequestMessage (message: UnsignedRequestMessage, key: 
 
 /**
  * Checks that `message` was signed by its `sender` with a key the membership lists for that
- * member and that was valid when the message says it was sent.
+ * member and that was valid at the `sentAt` the message claims.
  *
  * @throws SignatureInvalidError when the signature is malformed or does not match the message
  *   (a forged or altered message), SignatureUnknownKeyError, SignatureKeyRevokedError or

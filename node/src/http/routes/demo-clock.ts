@@ -4,7 +4,7 @@ import type { ProposalService } from '../../initiative/proposals.ts'
 import type { RequestService } from '../../requests/service.ts'
 import { errorResponses } from '../schemas.ts'
 
-/** Longest offset the demo clock accepts: 30 days, enough to pass every limit of Art. 5. */
+/** Maximum offset the demo clock accepts: 30 days, enough to pass every limit of Art. 5. */
 const MAX_OFFSET_MS = 30 * 24 * 3_600_000
 
 /**

@@ -29,7 +29,7 @@ export function proposalRoutes (proposals: ProposalService): FastifyPluginAsyncT
     app.post('/proposals/:id/confirm', {
       schema: {
         summary: 'Share the proposed record with the peer through the normal outbound path',
-        description: 'The outbound policy decides again; a deny answers ERR_POLICY_DENIED and a missing approval ERR_POLICY_APPROVAL_REQUIRED, and the proposal stays open.',
+        description: 'The outbound policy decides again. A deny is rejected with ERR_POLICY_DENIED and a missing approval with ERR_POLICY_APPROVAL_REQUIRED, and the proposal stays open.',
         tags: ['proposals'],
         params: Params,
         body: Type.Object({
