@@ -91,6 +91,8 @@ export class RequestService extends EventEmitter {
   }
 
   start (): void {
+    // Messages queued before a restart go out now rather than at the first tick.
+    setImmediate(() => { void this.flushOutbox() })
     if (this.#tickMs <= 0) return
     this.#timer = setInterval(() => { void this.tick() }, this.#tickMs)
     this.#timer.unref()
