@@ -142,7 +142,7 @@ export class RequestService extends EventEmitter {
       ]
     })
     this.#log.info({ requestId, peer: to }, 'request for information queued')
-    await this.flushOutbox()
+    await this.flushOutbox(false, to)
     return await this.getRequest(requestId)
   }
 
@@ -160,7 +160,7 @@ export class RequestService extends EventEmitter {
       r.status = 'received'
       return { event: 'request.clarification-answered', peer: r.to, messageId: requestId, actor }
     })
-    await this.flushOutbox()
+    await this.flushOutbox(false, request.to)
     return await this.getRequest(requestId)
   }
 
@@ -246,7 +246,7 @@ export class RequestService extends EventEmitter {
       await queue({ type: 'clarification-request', question, clock: c.clock, ...this.#envelope(c.requestId, c.requester) })
       return [{ event: 'request.clarification-asked', peer: c.requester, messageId: c.requestId, actor, detail: `request case ${caseId}` }]
     })
-    await this.flushOutbox()
+    await this.flushOutbox(false, updated.requester)
     return await this.getCase(updated.caseId)
   }
 
@@ -258,7 +258,7 @@ export class RequestService extends EventEmitter {
   async sendAnswer (caseId: string, actor = 'node', options: AnswerOptions = {}): Promise<Case> {
     const key = { privateKey: this.#service.identity.signing.privateKey, kid: this.#service.identity.signing.kid }
     const extra: CollectionWrite[] = []
-    await this.#updateCase(caseId, async (c, queue) => {
+    const answered = await this.#updateCase(caseId, async (c, queue) => {
       if (c.status !== 'open') throw new errors.CaseStateError(`case \`${caseId}\` is ${c.status}; only an open case can be answered`)
       if (c.items.some(i => i.status === 'awaiting-approval')) {
         throw new errors.CaseStateError(`case \`${caseId}\` has items that await approval; approve or refuse them first`)
@@ -305,7 +305,7 @@ export class RequestService extends EventEmitter {
         { event: 'request.answered', peer: c.requester, messageId: c.requestId, actor, decision: outcome, detail: `request case ${caseId}; ${records.length} records, ${refusals.length} refusals${overdue ? '; after the deadline' : ''}` }
       ]
     }, extra)
-    await this.flushOutbox()
+    await this.flushOutbox(false, answered.requester)
     return await this.getCase(caseId)
   }
 
@@ -440,7 +440,7 @@ export class RequestService extends EventEmitter {
       })
       this.#log.info({ caseId, peer: message.sender, items: items.length }, 'request case opened')
       // The delay notice goes out once the requester has the acknowledgement that created the request.
-      if (writes.length > 0) setImmediate(() => { void this.flushOutbox() })
+      if (writes.length > 0) setImmediate(() => { void this.flushOutbox(false, message.sender) })
       return reply
     })
     return opened
@@ -527,20 +527,22 @@ export class RequestService extends EventEmitter {
    * cannot be reached stays queued with a growing pause, and later messages to that peer wait
    * behind it so the peer receives them in order. A message the peer rejects with an error frame is
    * taken out and recorded with the peer's code; resending it would only be rejected again.
-   * Runs one flush at a time; `force` ignores the pauses (for an operator or a test).
+   * Runs one flush at a time; `force` ignores the pauses (for an operator or a test), and
+   * `peer` limits the flush to messages for that member, so one unreachable peer does not slow
+   * an operator's action towards another.
    */
-  async flushOutbox (force = false): Promise<void> {
-    const run = this.#flushing.then(async () => { await this.#flushOnce(force) })
+  async flushOutbox (force = false, peer?: string): Promise<void> {
+    const run = this.#flushing.then(async () => { await this.#flushOnce(force, peer) })
     this.#flushing = run.catch((err: unknown) => { this.#log.error({ err }, 'request outbox flush failed') })
     await this.#flushing
   }
 
-  async #flushOnce (force: boolean): Promise<void> {
+  async #flushOnce (force: boolean, peer: string | undefined): Promise<void> {
     const now = this.#now()
     const blocked = new Set<string>()
     for (const [key, entry] of await this.#service.store.range<OutboxEntry>('request-outbox', {})) {
       const message = entry.message
-      if (blocked.has(message.receiver)) continue
+      if (blocked.has(message.receiver) || (peer !== undefined && message.receiver !== peer)) continue
       if (!force && Date.parse(entry.nextAttemptAt) > now.getTime()) {
         blocked.add(message.receiver)
         continue
