@@ -41,7 +41,7 @@ export interface RequestServiceInit {
 
 type Ack = Extract<RequestReply, { type: 'ack' }>
 
-/** What the operator adds when sending an answer: the Art. 12 assessment and a copy exemption. */
+/** Operator input for an answer: the Art. 12 assessment and an Art. 4(2) copy exemption. */
 export interface AnswerOptions {
   europolCopy?: { copy: boolean, reason: string }
   copyExemption?: string
@@ -527,9 +527,9 @@ export class RequestService extends EventEmitter {
    * cannot be reached stays queued with a growing pause, and later messages to that peer wait
    * behind it so the peer receives them in order. A message the peer rejects with an error frame is
    * taken out and recorded with the peer's code; resending it would only be rejected again.
-   * Runs one flush at a time; `force` ignores the pauses (for an operator or a test), and
-   * `peer` limits the flush to messages for that member, so one unreachable peer does not slow
-   * an operator's action towards another.
+   * Runs one flush at a time. `force` ignores the pauses, for an operator or a test. `peer`
+   * limits the flush to messages for that member, so an unreachable peer cannot slow an
+   * operator's action towards another.
    */
   async flushOutbox (force = false, peer?: string): Promise<void> {
     const run = this.#flushing.then(async () => { await this.#flushOnce(force, peer) })
