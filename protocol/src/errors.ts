@@ -240,6 +240,16 @@ export class RefusalGroundInvalidError extends NfpError {
   static override readonly statusCode = 400
 }
 
+export class ProposalNotFoundError extends NfpError {
+  static override readonly code = 'ERR_PROPOSAL_NOT_FOUND'
+  static override readonly statusCode = 404
+}
+
+export class ProposalStateError extends NfpError {
+  static override readonly code = 'ERR_PROPOSAL_STATE'
+  static override readonly statusCode = 409
+}
+
 /** Every error class, keyed by its code; the error table in docs/errors.md must match it. */
 export const errorClasses = {
   ERR_RECORD_INVALID: RecordInvalidError,
@@ -283,6 +293,8 @@ export const errorClasses = {
   ERR_CASE_NOT_FOUND: CaseNotFoundError,
   ERR_CASE_STATE: CaseStateError,
   ERR_REFUSAL_GROUND_INVALID: RefusalGroundInvalidError,
+  ERR_PROPOSAL_NOT_FOUND: ProposalNotFoundError,
+  ERR_PROPOSAL_STATE: ProposalStateError,
   ERR_INTERNAL: InternalError
 } as const
 

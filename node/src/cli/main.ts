@@ -6,10 +6,12 @@ import { federationCommand } from './federation.ts'
 import { importCommand } from './import.ts'
 import { initCommand } from './init.ts'
 import { auditCommand } from './audit.ts'
+import { caseCommand } from './case.ts'
 import { policyCommand } from './policy.ts'
+import { requestCommand } from './request.ts'
 import { startCommand } from './start.ts'
 
-const commands: Command[] = [initCommand, startCommand, importCommand, demoCommand, policyCommand, auditCommand, federationCommand]
+const commands: Command[] = [initCommand, startCommand, importCommand, demoCommand, policyCommand, auditCommand, federationCommand, requestCommand, caseCommand]
 
 function usage (): string {
   return [
@@ -40,6 +42,8 @@ async function main (argv: string[]): Promise<number> {
   if (command === policyCommand) return await policyCommand.main(rest)
   if (command === auditCommand) return await auditCommand.main(rest)
   if (command === federationCommand) return await federationCommand.main(rest)
+  if (command === requestCommand) return await requestCommand.main(rest)
+  if (command === caseCommand) return await caseCommand.main(rest)
 
   try {
     const values = parseCommandArgs(command, rest)
