@@ -1,6 +1,7 @@
 import type { SuitePeer } from './peer.ts'
 import type { TargetApi } from './target-api.ts'
 import type { TestMember } from './member-key.ts'
+import type { VectorKey } from './vectors/jws.ts'
 
 /** What the suite knows about the node under test, read from its API and membership at start. */
 export interface TargetInfo {
@@ -11,6 +12,8 @@ export interface TargetInfo {
   keys: Map<string, { kty: 'OKP', crv: 'Ed25519', x: string }>
   /** Public record-signing keys of every member, by jurisdiction and kid. */
   memberKeys: Map<string, Map<string, { kty: 'OKP', crv: 'Ed25519', x: string }>>
+  /** Languages the target's membership entry lists; requests use the first. */
+  languages: string[]
 }
 
 /** Everything a test may use. */
@@ -25,6 +28,10 @@ export interface SuiteContext {
   nextSeq: (count: number) => number
   /** Error codes the target sent in reply frames during this run. */
   seenCodes: Set<string>
+  /** A signing key no federation lists, for invalid vectors. */
+  otherKey: VectorKey
+  /** Record ids the test member stored at the target during this run, by purpose. */
+  stored: Map<string, { id: string, versionHash: string }>
 }
 
 /** Thrown by a check that does not hold; its message is the test's detail. */
