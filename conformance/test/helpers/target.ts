@@ -21,6 +21,8 @@ export interface Target {
   api: string
   apiToken: string
   member: TestMember
+  /** The test member's key file, as `nfp-conformance keygen` writes it. */
+  memberKeyFile: string
   memberListen: string
   stop: () => Promise<void>
 }
@@ -70,6 +72,7 @@ export async function startTarget (components: Partial<NodeComponents> = {}): Pr
     api: node.url,
     apiToken: identity.apiToken,
     member,
+    memberKeyFile: join(root, 'member.json'),
     memberListen,
     stop: async () => {
       await node.stop()
