@@ -60,6 +60,16 @@ export const VARIANTS: Variant[] = [
     expectedFailures: ['REQ-9.3-2', 'REQ-9.3-3']
   },
   {
+    name: 'wrong-code-for-unknown-key',
+    description: 'record verification reports an unknown key as ERR_SIG_INVALID',
+    components: {
+      verifyRecord: async (signed, resolveKey) => await defaultComponents.verifyRecord(signed, resolveKey).catch((err: unknown) => {
+        throw err instanceof errors.SignatureUnknownKeyError ? new errors.SignatureInvalidError('record signature verification failed') : err
+      })
+    },
+    expectedFailures: ['SIG-5-3/record-unknown-kid']
+  },
+  {
     name: 'receipt-over-other-results',
     description: 'receipts are signed over an empty result list instead of the results sent',
     components: { signReceipt: async (payload, key) => await signStatement('receipt', { ...payload, results: [] }, key) },
