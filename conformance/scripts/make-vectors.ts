@@ -4,10 +4,11 @@
  *
  *   node conformance/scripts/make-vectors.ts
  *
- * Record vectors are signed with the fixed keys in vectors/keys.json (test keys, published on
- * purpose; never use them for anything else). Policy vectors take the EU and SE modules from
- * policies/ and a small module written for the decision rules; their expected outcomes come from
- * this repository's policy engine and are reviewed by hand before committing.
+ * Record vectors are signed with the fixed keys in vectors/keys.json. These are test keys,
+ * published on purpose, and must never be used for anything else. Policy vectors take the EU
+ * and SE modules from policies/ and a small module written for the decision rules. Their
+ * expected outcomes come from this repository's policy engine and are reviewed by hand before
+ * committing.
  */
 import { createHash, createPrivateKey } from 'node:crypto'
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -53,7 +54,7 @@ function firearm (local: string, extra: Record<string, unknown> = {}): Record<st
   }
 }
 
-/** A synthetic person; no real person's data. */
+/** Builds a Person draft of a synthetic person, with no real person's data. */
 function person (local: string, subjectCategory: string | undefined, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     '@context': 'urn:ceasefire:context:v1',

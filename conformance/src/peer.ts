@@ -13,21 +13,21 @@ import { MAX_FRAME_BYTES } from '@ceasefire/protocol'
 /** Room above the protocol's frame limit, so the suite can send oversized frames on purpose. */
 const SUITE_MAX_FRAME = MAX_FRAME_BYTES * 2
 
-/** What a target sent to the suite over one inbound stream. */
+/** A frame the node under test sent to the suite over one inbound stream. */
 export interface InboundFrame {
   protocol: string
   message: unknown
   at: number
 }
 
-/** Answers one inbound frame; returns the reply frame to write. */
+/** Builds the reply frame to one inbound frame. */
 export type InboundResponder = (protocol: string, message: unknown) => Promise<unknown>
 
 /** The outcome of sending one frame: the reply as JSON, or why none came. */
 export type Exchange = { reply: Record<string, unknown> } | { noReply: string }
 
 /**
- * The test member's libp2p host. It admits only the target, answers the target's share and
+ * The test member's libp2p host. It admits only the target, replies to the target's share and
  * request messages through `respond`, and lets tests send any bytes as one frame.
  */
 export class SuitePeer {
@@ -35,7 +35,7 @@ export class SuitePeer {
   readonly #target: { peerId: PeerId, address: Multiaddr }
   readonly inbound: InboundFrame[] = []
   readonly #waiters: Array<() => void> = []
-  respond: InboundResponder = async () => ({ type: 'error', code: 'ERR_INTERNAL', message: 'the conformance suite does not answer this message' })
+  respond: InboundResponder = async () => ({ type: 'error', code: 'ERR_INTERNAL', message: 'the conformance suite does not handle this message' })
 
   private constructor (node: Libp2p, target: { peerId: PeerId, address: Multiaddr }) {
     this.#node = node
@@ -166,7 +166,7 @@ export async function strangerExchange (target: string, protocol: string, body: 
     try {
       stream = await node.dialProtocol(address, protocol, { signal })
     } catch (err) {
-      return { noReply: `refused: ${(err as Error).message}` }
+      return { noReply: `rejected: ${(err as Error).message}` }
     }
     try {
       const lp = lpStream(stream, { maxDataLength: MAX_FRAME_BYTES })
@@ -174,7 +174,7 @@ export async function strangerExchange (target: string, protocol: string, body: 
       const frame = await lp.read({ signal })
       return { reply: JSON.parse(new TextDecoder().decode(frame.subarray())) as Record<string, unknown> }
     } catch (err) {
-      return { noReply: `refused: ${(err as Error).message}` }
+      return { noReply: `rejected: ${(err as Error).message}` }
     }
   } finally {
     await node.stop()

@@ -43,7 +43,7 @@ export const REQUIREMENTS: Record<string, { section: string, text: string }> = {
   'ERR-12-1': { section: '12', text: 'Every error code a node sends on the wire is one of the codes in the table of docs/errors.md' }
 }
 
-/** The section and title of a requirement; throws for an id that is not in the catalogue. */
+/** Returns the section and title of a requirement. Throws for an id that is not in the catalogue. */
 export function requirement (id: string): { requirement: string, section: string, title: string } {
   const found = REQUIREMENTS[id]
   if (found === undefined) throw new Error(`unknown requirement id ${id}; add it to conformance/src/requirements.ts and SPEC.md`)

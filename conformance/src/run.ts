@@ -22,7 +22,7 @@ export interface RunOptions {
   api: string
   apiToken?: string
   member: TestMember
-  /** Where the test member listens for the node's deliveries. */
+  /** Listen addresses of the test member, where the node delivers to it. */
   listen?: string[]
   /** Folder for results.json and report.md; none are written without it. */
   out?: string
@@ -78,11 +78,11 @@ export async function runConformance (options: RunOptions): Promise<RunSummary &
 
 async function readTarget (api: TargetApi, peer: string, member: TestMember): Promise<TargetInfo & { languages: string[] }> {
   const health = await api.health().catch((err: Error) => { throw new SetupError(`cannot reach the node's API at ${api.base}: ${err.message}`) })
-  if (health.status !== 200) throw new SetupError(`GET ${api.base}/health answered ${health.status}`)
+  if (health.status !== 200) throw new SetupError(`GET ${api.base}/health returned status ${health.status}; check --api`)
   const { jurisdiction, peerId } = health.body as { jurisdiction: string, peerId: string }
   if (!peer.endsWith(`/p2p/${peerId}`)) throw new SetupError(`--peer ${peer} does not end in /p2p/${peerId}, the peer id the API reports`)
   const got = await api.membership()
-  if (got.status !== 200) throw new SetupError(`GET /membership answered ${got.status}: ${JSON.stringify(got.body).slice(0, 200)}; pass the node's API token with --api-token`)
+  if (got.status !== 200) throw new SetupError(`GET /membership returned status ${got.status}: ${JSON.stringify(got.body).slice(0, 200)}; pass the node's API token with --api-token`)
   const document = got.body.document as Membership | { membership: Membership }
   const membership = 'membership' in document ? document.membership : document
   const listed = membership.members.find((m: Member) => m.peerId === member.peerId)
@@ -95,8 +95,8 @@ async function readTarget (api: TargetApi, peer: string, member: TestMember): Pr
 }
 
 /**
- * How the test member answers what the node sends it: a share-result with a receipt for every
- * share request, an ack for request messages, and a head of its empty audit log.
+ * Builds the test member's reply to what the node sends it: a share-result with a receipt for
+ * every share request, an ack for request messages, and a head of its empty audit log.
  */
 async function answer (ctx: SuiteContext, protocol: string, message: unknown): Promise<unknown> {
   const m = message as Record<string, any>

@@ -3,7 +3,7 @@ import type { TargetApi } from './target-api.ts'
 import type { TestMember } from './member-key.ts'
 import type { VectorKey } from './vectors/jws.ts'
 
-/** What the suite knows about the node under test, read from its API and membership at start. */
+/** Facts about the node under test, read from its API and membership at start. */
 export interface TargetInfo {
   jurisdiction: string
   peerId: string

@@ -75,7 +75,7 @@ export class TargetApi {
     let from = after
     for (;;) {
       const page = await this.call('GET', `/audit?after=${from}&limit=1000`)
-      if (page.status !== 200) throw new Error(`GET /audit answered ${page.status}: ${JSON.stringify(page.body).slice(0, 200)}`)
+      if (page.status !== 200) throw new Error(`GET /audit returned status ${page.status}: ${JSON.stringify(page.body).slice(0, 200)}`)
       const batch = (page.body as { entries: Array<Record<string, any>> }).entries
       entries.push(...batch)
       if (batch.length < 1000) return entries
@@ -88,7 +88,7 @@ export class TargetApi {
     let last = 0
     for (;;) {
       const page = await this.call('GET', `/audit?after=${last}&limit=1000`)
-      if (page.status !== 200) throw new Error(`GET /audit answered ${page.status}`)
+      if (page.status !== 200) throw new Error(`GET /audit returned status ${page.status}`)
       const batch = (page.body as { entries: Array<{ seq: number }> }).entries
       if (batch.length === 0) return last
       last = batch[batch.length - 1]!.seq

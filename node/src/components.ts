@@ -5,7 +5,7 @@ import { openClock } from './requests/deadline.ts'
 /**
  * The parts of a node that decide whether something is accepted, allowed to leave or due by
  * when. `startNode` takes replacements for them, so the conformance suite can check itself
- * against a node with one part broken on purpose; production code always uses the defaults.
+ * against a node with one part broken on purpose. Production code always uses the defaults.
  */
 export interface NodeComponents {
   /** Verifies a received signed record before anything is stored (SPEC section 5). */
@@ -16,7 +16,7 @@ export interface NodeComponents {
   evaluateOutbound: typeof evaluateOutbound
   /** Signs the receipt a receiver returns for a share request (SPEC section 6.5). */
   signReceipt: (payload: Record<string, unknown> & { by: string }, key: Parameters<typeof signStatement>[2]) => Promise<string>
-  /** Opens the answer clock of a request for information (SPEC section 9.3). */
+  /** Opens the deadline clock of a received request for information (SPEC section 9.3). */
   openClock: typeof openClock
 }
 

@@ -37,7 +37,7 @@ export interface RunningNode {
 /**
  * Starts one node from its configuration: keys, membership, policy module, database, libp2p
  * host and HTTP API. Anything that fails to load stops the start with a typed error before a
- * port is opened. `components` replaces deciding parts of the node; only the conformance
+ * port is opened. `components` replaces deciding parts of the node. Only the conformance
  * suite's tests of broken nodes pass it.
  */
 export async function startNode (config: NodeConfig, log?: Logger, secrets: SecretOptions = {}, components: Partial<NodeComponents> = {}): Promise<RunningNode> {

@@ -54,7 +54,7 @@ export interface NodeServiceInit {
   network: Network
   log: Logger
   now?: () => Date
-  /** Replacements for the deciding parts; only tests of the conformance suite set them. */
+  /** Replacements for the deciding parts. Only the conformance suite's tests of broken nodes set them. */
   components?: Partial<NodeComponents>
 }
 

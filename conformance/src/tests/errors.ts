@@ -3,7 +3,7 @@ import type { ConformanceTest } from '../suite.ts'
 import { check } from '../suite.ts'
 import { requirement } from '../requirements.ts'
 
-/** The codes of the table in docs/errors.md, which SPEC section 12 makes normative. */
+/** Reads the codes of the table in docs/errors.md, which SPEC section 12 makes normative. */
 export function tableCodes (): Set<string> {
   const text = readFileSync(new URL('../../../docs/errors.md', import.meta.url), 'utf8')
   return new Set(Array.from(text.matchAll(/^\|\s*`(ERR_[A-Z0-9_]+)`/gm), m => m[1] as string))

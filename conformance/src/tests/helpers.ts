@@ -12,12 +12,12 @@ export const REQUEST = '/nfp/request/1.0.0'
 export const AUDIT_HEAD = '/nfp/audit-head/1.0.0'
 export const MEMBERSHIP = '/nfp/membership/1.0.0'
 
-/** The test member's record-signing key in the form the vector builder takes. */
+/** Returns the test member's record-signing key in the form the vector builder takes. */
 export function memberKey (ctx: SuiteContext): VectorKey {
   return { kid: ctx.member.signing.kid, privateJwk: ctx.member.signing.privateJwk }
 }
 
-/** A Firearm draft of the test member with a run-unique id. */
+/** Builds a Firearm draft of the test member with an id unique to this run. */
 export function memberFirearm (ctx: SuiteContext, local: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
   const at = new Date().toISOString()
   return {
@@ -38,7 +38,7 @@ export function memberFirearm (ctx: SuiteContext, local: string, extra: Record<s
   }
 }
 
-/** A record draft of the node under test, for the operator API to ingest (provenance is filled in there). */
+/** Builds a record draft of the node under test for its operator API to ingest, which fills in the provenance. */
 export function targetFirearm (ctx: SuiteContext, local: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     '@context': 'urn:ceasefire:context:v1',
@@ -57,12 +57,12 @@ export function targetFirearm (ctx: SuiteContext, local: string, extra: Record<s
   }
 }
 
-/** Signs a draft as the test member (or mutates it as a vector says). */
+/** Signs a draft as the test member, applying a vector's mutation when one is given. */
 export function signAsMember (ctx: SuiteContext, draft: Record<string, unknown>, mutation: Mutation = 'none'): ReturnType<typeof buildSigned> {
   return buildSigned(draft, mutation, memberKey(ctx), ctx.otherKey)
 }
 
-/** A record item with the test member's signed hop to the node under test. */
+/** Builds a record item with the test member's signed hop to the node under test. */
 export async function recordItem (ctx: SuiteContext, signed: ReturnType<typeof buildSigned>, hop: { to?: string, versionHash?: string } = {}): Promise<Record<string, unknown>> {
   const at = new Date().toISOString()
   const to = hop.to ?? ctx.target.jurisdiction

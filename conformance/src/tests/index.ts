@@ -8,9 +8,9 @@ import { shareTests } from './share.ts'
 import { frameVectorTests, recordVectorTests } from './vectors.ts'
 
 /**
- * Every test of the suite, in the order they run. A new SPEC section adds a module here; new
- * vectors in vectors/records or vectors/frames become tests without code. The error-code test
- * runs last, because it checks the codes every earlier test saw.
+ * Returns every test of the suite, in the order they run. A new SPEC section adds a module
+ * here. New vectors in vectors/records or vectors/frames become tests without code. The
+ * error-code test runs last, because it checks the codes every earlier test saw.
  */
 export function allTests (): ConformanceTest[] {
   const tests = [

@@ -3,11 +3,11 @@ import { check, show } from '../suite.ts'
 import { requirement } from '../requirements.ts'
 import { SHARE, expectNotStored, memberFirearm, shareRecord, signAsMember, targetFirearm } from './helpers.ts'
 
-// These tests need to know what the node's policy decides. They rely on rules of the EU base
-// module in policies/eu that every national module extends: EU-HC-03 (an H3 record does not
-// leave), EU-IN-RET-01 (a record past its review date is not accepted) and EU-IN-HC-03 (an H3
-// record is held for approval). A node whose module lacks them fails these tests, and the
-// report says which decision it made instead.
+// These tests need to know what the node's policy decides, so they rely on three rules of the
+// EU base module in policies/eu, which every national module extends. EU-HC-03: an H3 record
+// does not leave. EU-IN-RET-01: a record past its review date is not accepted. EU-IN-HC-03: a
+// received H3 record is held for approval. A node whose module lacks them fails these tests,
+// and the report names the decision it made instead.
 
 export function policyTests (): ConformanceTest[] {
   return [

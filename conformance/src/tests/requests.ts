@@ -64,8 +64,8 @@ export function requestTests (): ConformanceTest[] {
       id: 'REQ-9.3-3',
       ...requirement('REQ-9.3-3'),
       run: async (ctx) => {
-        // A record the responder holds: the test member stores one first. It is a record of
-        // the requester itself, which the responder holds and so can answer from directly.
+        // The test member first stores one of its own records at the responder, so the request
+        // names a record the responder has directly.
         const signed = signAsMember(ctx, memberFirearm(ctx, 'request-direct'))
         const stored = await shareRecord(ctx, signed)
         check(stored.status === 'stored', `setting up: expected stored, got ${show(stored)}`)

@@ -10,8 +10,9 @@ import { expectNotStored, expectStored, send, shareRecord, signAsMember } from '
 import { requestContent } from './requests.ts'
 
 /**
- * One test per record vector: the test member signs the vector's draft with its own key, applies
- * the vector's mutation, sends it, and checks the item result and whether the node stored it.
+ * Makes one test per record vector. The test member signs the vector's draft with its own key,
+ * applies the vector's mutation and sends it. The test checks the item result and whether the
+ * node stored the record.
  */
 export function recordVectorTests (): ConformanceTest[] {
   return readVectorFiles<RecordVector>('records').map((vector) => {
@@ -40,7 +41,7 @@ export function recordVectorTests (): ConformanceTest[] {
   })
 }
 
-/** One test per frame vector: send the frame, expect an error frame with the vector's code. */
+/** Makes one test per frame vector, which sends the frame and expects an error frame with the vector's code. */
 export function frameVectorTests (): ConformanceTest[] {
   return readVectorFiles<FrameVector>('frames').map((vector) => {
     const req = requirement(vector.requirement)

@@ -1,4 +1,4 @@
-/** A frame vector file in `vectors/frames/`: one frame sent to a node and the error it must answer. */
+/** A frame vector file in `vectors/frames/`: one frame sent to a node and the error frame it must return. */
 export interface FrameVector {
   id: string
   protocol: string
@@ -29,7 +29,7 @@ export function fillFrame (value: unknown, values: Record<string, unknown>): unk
   return value
 }
 
-/** The bytes of a frame vector, after its placeholders are filled. */
+/** Encodes a frame vector as bytes, after filling its placeholders. */
 export function frameBytes (vector: FrameVector, values: Record<string, unknown>): Uint8Array {
   if (vector.raw !== undefined) return new TextEncoder().encode(vector.raw)
   if (vector.rawBase64 !== undefined) return Buffer.from(vector.rawBase64, 'base64')

@@ -4,7 +4,7 @@ import { computeVersionHash } from '@ceasefire/protocol'
 import { detachedJws } from './jws.ts'
 import type { VectorKey } from './jws.ts'
 
-/** How a vector's signed record is made from its draft. */
+/** Mutations that make a vector's signed record from its draft. */
 export const MUTATIONS = [
   'none', 'tamper-field', 'other-key-same-kid', 'unknown-kid', 'empty-signature', 'wrong-typ', 'wrong-alg',
   'version-hash-mismatch'
