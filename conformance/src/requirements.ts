@@ -40,6 +40,10 @@ export const REQUIREMENTS: Record<string, { section: string, text: string }> = {
   'REQ-9.3-1': { section: '9.3', text: 'A request that is not urgent gets a clock with a limit of 168 hours from receipt' },
   'REQ-9.3-2': { section: '9.3', text: 'An urgent request for information the responder does not hold directly gets a limit of 72 hours' },
   'REQ-9.3-3': { section: '9.3', text: 'An urgent request for a record the responder holds gets a limit of 8 hours' },
+  'REQ-9.3-4': { section: '9.3', text: 'The clock pauses while a clarification is open and runs again when the requester answers it' },
+  'REQ-9.4-1': { section: '9.4', text: 'A responder does not send an answer while an item awaits approval' },
+  'REQ-9.4-2': { section: '9.4', text: 'An item that awaits approval pauses the clock, and the responder sends a delay-notice at once' },
+  'REQ-9.4-3': { section: '9.4', text: 'An answer carries each provided record signed by its originator and a refusal with an Art. 6(1) ground for each refused item' },
   'ERR-12-1': { section: '12', text: 'Every error code a node sends on the wire is one of the codes in the table of docs/errors.md' }
 }
 

@@ -8,6 +8,5 @@ export const UNTESTED: Record<string, string> = {
   'MEM-2.7-2': 'needs a membership version signed by the federation authority, whose key the suite does not hold',
   'SHARE-6.5-4': 'durable storage before the first send is not observable from outside; node/test/delivery/faults.test.ts checks it for the reference node by killing it during transfers',
   'SHARE-6.7-3': 'needs the node\'s clock to pass a record\'s review date during the run',
-  'AUD-8.2-1': 'a single run cannot show that a node never signs a second hash for a seq; AUD-8.3-3 checks the hash at the head\'s seq',
-  'REQ-9.4-1': 'needs a person to approve an item on the node under test during the run'
+  'AUD-8.2-1': 'a single run cannot show that a node never signs a second hash for a seq; AUD-8.3-3 checks the hash at the head\'s seq'
 }

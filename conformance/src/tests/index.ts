@@ -3,6 +3,7 @@ import { auditTests } from './audit.ts'
 import { errorCodeTests } from './errors.ts'
 import { membershipTests } from './membership.ts'
 import { policyTests } from './policy.ts'
+import { requestCycleTests } from './request-cycle.ts'
 import { requestTests } from './requests.ts'
 import { shareTests } from './share.ts'
 import { frameVectorTests, recordVectorTests } from './vectors.ts'
@@ -21,6 +22,7 @@ export function allTests (): ConformanceTest[] {
     ...policyTests(),
     ...auditTests(),
     ...requestTests(),
+    ...requestCycleTests(),
     ...errorCodeTests()
   ]
   const order = (section: string): number[] => section.split('.').map(Number)
