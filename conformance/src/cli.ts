@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs'
+import type { JWK } from 'jose'
 import { parseArgs } from 'node:util'
 import { createMemberKey, loadMemberKey, memberEntry } from './member-key.ts'
 import { SUITE_VERSION, SetupError, runConformance } from './run.ts'
@@ -18,6 +19,9 @@ Run options:
   --listen MULTIADDR   where the test member listens for the node's deliveries
                        (default /ip4/127.0.0.1/tcp/0); give it again for more addresses
   --out DIR            write results.json and report.md into DIR
+  --authority-key FILE the federation authority's private JWK (from \`nfp federation keygen\`);
+                       only for a test federation: the suite then signs and offers the node a
+                       newer membership version with the same members
   --only PREFIX        run only tests whose id starts with PREFIX (repeatable), e.g. SIG-5
   --help
 
@@ -38,6 +42,7 @@ async function main (argv: string[]): Promise<number> {
       peer: { type: 'string' },
       api: { type: 'string' },
       'api-token': { type: 'string' },
+      'authority-key': { type: 'string' },
       'member-key': { type: 'string', multiple: true },
       listen: { type: 'string', multiple: true },
       out: { type: 'string' },
@@ -65,6 +70,7 @@ async function main (argv: string[]): Promise<number> {
     ...(values.listen === undefined ? {} : { listen: values.listen }),
     ...(values.out === undefined ? {} : { out: values.out }),
     ...(values.only === undefined ? {} : { only: values.only }),
+    ...(values['authority-key'] === undefined ? {} : { authorityJwk: readJwk(values['authority-key']) }),
     tap: process.stdout
   })
   if (summary.files !== undefined) process.stderr.write(`results: ${summary.files.json}\nreport:  ${summary.files.report}\n`)
@@ -92,6 +98,17 @@ async function keygen (argv: string[]): Promise<number> {
 }
 
 class UsageError extends Error {}
+
+function readJwk (path: string): JWK {
+  let jwk: JWK
+  try {
+    jwk = JSON.parse(readFileSync(path, 'utf8')) as JWK
+  } catch (err) {
+    throw new UsageError(`cannot read --authority-key ${path}: ${(err as Error).message}`)
+  }
+  if (jwk.kty !== 'OKP' || jwk.crv !== 'Ed25519' || typeof jwk.d !== 'string') throw new UsageError(`--authority-key ${path} must be a private Ed25519 JWK`)
+  return jwk
+}
 
 try {
   process.exitCode = await main(process.argv.slice(2))

@@ -4,6 +4,8 @@
  */
 export const REQUIREMENTS: Record<string, { section: string, text: string }> = {
   'MEM-2.7-1': { section: '2.7', text: 'A node answers a membership offer that does not verify under its trust anchor with accepted false and ERR_MEMBERSHIP_UNTRUSTED' },
+  'MEM-2.7-2': { section: '2.7', text: 'A node answers an offer older than the version it holds with ERR_MEMBERSHIP_STALE and includes its newer version' },
+  'MEM-2.7-3': { section: '2.7', text: 'A node applies a newer membership version signed by its federation authority and answers accepted true with that version' },
   'REC-3.1-1': { section: '3.1', text: 'A receiver rejects a record whose id names another jurisdiction or type than the record (ERR_RECORD_INVALID)' },
   'REC-3.1-2': { section: '3.1', text: 'A receiver rejects a record with a field or value its schema does not allow (ERR_RECORD_INVALID)' },
   'REC-3.1-3': { section: '3.1', text: 'A receiver rejects a Person record without subjectCategory (ERR_RECORD_INVALID)' },

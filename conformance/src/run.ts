@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import type { Writable } from 'node:stream'
-import { generateSigningKey, signStatement } from '@ceasefire/protocol'
+import { generateSigningKey, importSigningKey, keyIdOf, signStatement } from '@ceasefire/protocol'
+import type { JWK } from 'jose'
 import type { Member, Membership } from '@ceasefire/protocol'
 import type { TestMember } from './member-key.ts'
 import { SuitePeer } from './peer.ts'
@@ -27,6 +28,8 @@ export interface RunOptions {
   /** Folder for results.json and report.md; none are written without it. */
   out?: string
   tap: Writable
+  /** The federation authority's private JWK, for the membership tests on a test federation. */
+  authorityJwk?: JWK
   /** Run only tests whose id starts with one of these. */
   only?: string[]
   tests?: ConformanceTest[]
@@ -52,6 +55,7 @@ export async function runConformance (options: RunOptions): Promise<RunSummary &
     nextSeq: (count) => { const first = seq; seq += count; return first },
     seenCodes: new Set(),
     otherKey: { kid: other.kid, privateJwk: other.privateJwk },
+    ...(options.authorityJwk === undefined ? {} : { authority: { kid: await keyIdOf(options.authorityJwk), privateKey: await importSigningKey(options.authorityJwk), publicJwk: { kty: 'OKP', crv: 'Ed25519', x: String(options.authorityJwk.x) } } }),
     stored: new Map()
   }
   peer.respond = async (protocol, message) => await answer(ctx, protocol, message)

@@ -2,6 +2,7 @@ import type { SuitePeer } from './peer.ts'
 import type { TargetApi } from './target-api.ts'
 import type { TestMember } from './member-key.ts'
 import type { VectorKey } from './vectors/jws.ts'
+import type { SigningKey } from '@ceasefire/protocol'
 
 /** Facts about the node under test, read from its API and membership at start. */
 export interface TargetInfo {
@@ -30,6 +31,11 @@ export interface SuiteContext {
   seenCodes: Set<string>
   /** A signing key no federation lists, for invalid vectors. */
   otherKey: VectorKey
+  /**
+   * The federation authority's private key, given only for a test federation. With it the suite
+   * offers the node newer membership versions (section 2.7).
+   */
+  authority?: { kid: string, privateKey: SigningKey, publicJwk: { kty: 'OKP', crv: 'Ed25519', x: string } }
   /** Record ids the test member stored at the target during this run, by purpose. */
   stored: Map<string, { id: string, versionHash: string }>
 }

@@ -31,6 +31,19 @@ t.test('nfp-conformance runs the selected tests against a node and writes TAP, r
   t.match(readFileSync(join(out, 'report.md'), 'utf8'), /\| 5 \| 7 \| 0 \| 0 \|/, 'the report sums up section 5')
 })
 
+t.test('nfp-conformance signs a newer membership version with --authority-key', async (t) => {
+  const target = await startTarget()
+  const dir = mkdtempSync(join(tmpdir(), 'nfp-conformance-cli-'))
+  t.teardown(async () => { await target.stop(); rmSync(dir, { recursive: true, force: true }) })
+  writeFileSync(join(dir, 'authority.jwk'), JSON.stringify(target.authorityJwk), { mode: 0o600 })
+  const result = await run(['--peer', target.peer, '--api', target.api, '--member-key', target.memberKeyFile, '--listen', target.memberListen, '--authority-key', join(dir, 'authority.jwk'), '--only', 'MEM-'], { NFP_API_TOKEN: target.apiToken })
+  t.equal(result.code, 0, `exit status 0 (stderr: ${result.stderr.slice(0, 300)})`)
+  t.match(result.stdout, /# pass 3\n# fail 0\n# skip 0/, 'the three membership tests pass')
+  const without = await run(['--peer', target.peer, '--api', target.api, '--member-key', target.memberKeyFile, '--listen', target.memberListen, '--only', 'MEM-'], { NFP_API_TOKEN: target.apiToken })
+  t.equal(without.code, 0, 'without the key the run still passes')
+  t.match(without.stdout, /# pass 1\n# fail 0\n# skip 2/, 'the two tests that need the key are skipped')
+})
+
 t.test('nfp-conformance exits 2 and says why when the node does not list the test member', async (t) => {
   const target = await startTarget()
   const dir = mkdtempSync(join(tmpdir(), 'nfp-conformance-cli-'))

@@ -12,6 +12,7 @@ import { startNode } from '../../../node/src/runtime.ts'
 import type { NodeComponents } from '../../../node/src/components.ts'
 import { createMemberKey, memberEntry } from '../../src/member-key.ts'
 import type { TestMember } from '../../src/member-key.ts'
+import type { JWK } from 'jose'
 
 const POLICIES_DIR = fileURLToPath(new URL('../../../policies', import.meta.url))
 
@@ -24,6 +25,8 @@ export interface Target {
   /** The test member's key file, as `nfp-conformance keygen` writes it. */
   memberKeyFile: string
   memberListen: string
+  /** The federation authority's private JWK, which a test federation may hand to the suite. */
+  authorityJwk: JWK
   stop: () => Promise<void>
 }
 
@@ -74,6 +77,7 @@ export async function startTarget (components: Partial<NodeComponents> = {}): Pr
     member,
     memberKeyFile: join(root, 'member.json'),
     memberListen,
+    authorityJwk: authority.privateJwk,
     stop: async () => {
       await node.stop()
       rmSync(root, { recursive: true, force: true })
