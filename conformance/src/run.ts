@@ -45,6 +45,9 @@ export async function runConformance (options: RunOptions): Promise<RunSummary &
   const target = await readTarget(api, options.peer, options.member)
   const peer = await SuitePeer.start({ privateKey: options.member.peerKey, listen: options.listen ?? ['/ip4/127.0.0.1/tcp/0'], target: options.peer, protocols: [SHARE, REQUEST, AUDIT_HEAD] })
   const other = await generateSigningKey()
+  // NOTE: the test member keeps no state between runs, so its sequence numbers start at the
+  // current time in milliseconds rather than at 1. A rerun then never reuses a number, but a
+  // node that rejected gaps in a sender's sequence would reject the first frame of each run.
   let seq = Date.now()
   const ctx: SuiteContext = {
     peer,
