@@ -21,6 +21,8 @@ import type { VectorKey } from '../src/vectors/jws.ts'
 import { evaluatePolicyVector } from '../src/vectors/policy.ts'
 import type { PolicyVector } from '../src/vectors/policy.ts'
 import type { FrameVector } from '../src/vectors/frames.ts'
+import { compactJws } from '../src/vectors/jws.ts'
+import type { StatementVector } from '../src/vectors/statements.ts'
 
 const ORIGIN = 'XC'
 const RECEIVER = 'XR'
@@ -108,6 +110,24 @@ const frameCases: FrameVector[] = [
   { id: 'request-missing-purpose', protocol: '/nfp/request/1.0.0', section: '9.2', requirement: 'REQ-9.2-1', description: 'A request whose content lacks the Art. 4 element `purpose`.', frame: { type: 'request', messageId: '$MESSAGE_ID', requestId: '$MESSAGE_ID', sender: '$SENDER', receiver: '$RECEIVER', sentAt: '$NOW', content: '$REQUEST_CONTENT_WITHOUT_PURPOSE' }, expect: { code: 'ERR_REQUEST_INVALID', field: 'purpose' } }
 ]
 
+function statementCases (main: VectorKey, other: VectorKey): StatementVector[] {
+  const recordId = `urn:nfp:${ORIGIN.toLowerCase()}:firearm:vector-valid`
+  const revocation = { by: ORIGIN, recordId, reason: 'withdrawn (test vector)', at: AT }
+  const receipt = { by: ORIGIN, messageId: '4d6f3c1e-8a0b-4f61-9a43-3f1f2f7c9d10', sender: RECEIVER, seqFrom: 1, seqTo: 1, results: [{ index: 0, id: recordId, status: 'stored' }], at: AT }
+  const signedRevocation = compactJws(revocation, 'nfp-revocation+jws', main)
+  const [header, , signature] = signedRevocation.split('.') as [string, string, string]
+  const changed = Buffer.from(JSON.stringify({ ...revocation, reason: 'changed in transit' })).toString('base64url')
+  return [
+    { id: 'valid-receipt', description: 'A receipt signed by the jurisdiction it names.', section: '6.2', requirement: 'SHARE-6.2-2', kind: 'receipt', jws: compactJws(receipt, 'nfp-receipt+jws', main), expect: { outcome: 'accepted' } },
+    { id: 'valid-revocation', description: 'A revocation signed by the originator.', section: '6.2', requirement: 'SHARE-6.2-2', kind: 'revocation', jws: signedRevocation, expect: { outcome: 'accepted' } },
+    { id: 'deletion-typ-as-revocation', description: 'A revocation payload signed with typ nfp-deletion+jws, checked as a revocation.', section: '6.2', requirement: 'SHARE-6.2-1', kind: 'revocation', jws: compactJws(revocation, 'nfp-deletion+jws', main), expect: rejected('ERR_SIG_INVALID') },
+    { id: 'hop-as-receipt', description: 'A hop statement presented as a receipt.', section: '6.2', requirement: 'SHARE-6.2-1', kind: 'receipt', jws: compactJws({ by: ORIGIN, recordId, versionHash: 'sha256:' + '0'.repeat(64), to: RECEIVER, at: AT }, 'nfp-hop+jws', main), expect: rejected('ERR_SIG_INVALID') },
+    { id: 'in-another-name', description: 'A revocation whose `by` names XR, signed with the key of XC under its kid.', section: '6.2', requirement: 'SHARE-6.2-2', kind: 'revocation', jws: compactJws({ ...revocation, by: RECEIVER }, 'nfp-revocation+jws', main), expect: rejected('ERR_SIG_UNKNOWN_KEY') },
+    { id: 'unlisted-key', description: 'A revocation signed by a key the membership does not list.', section: '6.2', requirement: 'SHARE-6.2-2', kind: 'revocation', jws: compactJws(revocation, 'nfp-revocation+jws', other), expect: rejected('ERR_SIG_UNKNOWN_KEY') },
+    { id: 'tampered-payload', description: 'The payload of a signed revocation was changed after signing.', section: '6.2', requirement: 'SHARE-6.2-2', kind: 'revocation', jws: `${header}.${changed}.${signature}`, expect: rejected('ERR_SIG_INVALID') }
+  ]
+}
+
 function policyCases (): Array<Omit<PolicyVector, 'expect'>> {
   const self = { jurisdiction: 'SE' }
   const now = '2026-12-04T10:00:00.000Z'
@@ -154,9 +174,10 @@ const xtModule = {
 async function main (): Promise<void> {
   const main = await fixedKey('originator XC')
   const other = await fixedKey('a key no federation lists')
-  for (const folder of ['records', 'frames', 'policy']) rmSync(join(VECTORS_DIR, folder), { recursive: true, force: true })
+  for (const folder of ['records', 'frames', 'statements', 'policy']) rmSync(join(VECTORS_DIR, folder), { recursive: true, force: true })
   mkdirSync(join(VECTORS_DIR, 'records'), { recursive: true })
   mkdirSync(join(VECTORS_DIR, 'frames'), { recursive: true })
+  mkdirSync(join(VECTORS_DIR, 'statements'), { recursive: true })
   mkdirSync(join(VECTORS_DIR, 'policy', 'modules'), { recursive: true })
   mkdirSync(join(VECTORS_DIR, 'policy', 'cases'), { recursive: true })
 
@@ -175,6 +196,7 @@ async function main (): Promise<void> {
     write(`records/${c.id}.json`, vector)
   }
   for (const f of frameCases) write(`frames/${f.id}.json`, f)
+  for (const v of statementCases(main, other)) write(`statements/${v.id}.json`, v)
 
   const root = new URL('../../policies/', import.meta.url).pathname
   const modules: Record<string, unknown> = {
@@ -184,7 +206,7 @@ async function main (): Promise<void> {
   }
   for (const [name, content] of Object.entries(modules)) write(`policy/modules/${name}.json`, content)
   for (const c of policyCases()) write(`policy/cases/${c.id}.json`, { ...c, expect: evaluatePolicyVector(c, modules) })
-  console.log(`wrote ${recordCases.length} record, ${frameCases.length} frame and ${policyCases().length} policy vectors to ${VECTORS_DIR}`)
+  console.log(`wrote ${recordCases.length} record, ${frameCases.length} frame, ${statementCases(main, other).length} statement and ${policyCases().length} policy vectors to ${VECTORS_DIR}`)
 }
 
 function write (path: string, value: unknown): void {

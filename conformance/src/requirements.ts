@@ -18,6 +18,8 @@ export const REQUIREMENTS: Record<string, { section: string, text: string }> = {
   'SHARE-6.1-1': { section: '6.1', text: 'A node admits no connection from a peer outside its membership, so such a peer gets no reply frame' },
   'SHARE-6.1-2': { section: '6.1', text: 'A node refuses a frame larger than 1,048,576 bytes (ERR_FRAME_TOO_LARGE)' },
   'SHARE-6.1-3': { section: '6.1', text: 'A node refuses a frame that is not UTF-8 JSON or does not validate against its schema (ERR_FRAME_MALFORMED)' },
+  'SHARE-6.2-1': { section: '6.2', text: 'A statement signed with the typ of another kind is rejected (ERR_SIG_INVALID)' },
+  'SHARE-6.2-2': { section: '6.2', text: 'A statement is verified under the key of the jurisdiction in its by member, so a member cannot make one in another\'s name (ERR_SIG_UNKNOWN_KEY)' },
   'SHARE-6.3-1': { section: '6.3', text: 'A receiver refuses a whole share frame whose sender or receiver does not match the connection (ERR_PEER_IDENTITY_MISMATCH)' },
   'SHARE-6.3-2': { section: '6.3', text: 'A share request holds 1 to 100 items; other frames are malformed (ERR_FRAME_MALFORMED)' },
   'SHARE-6.3-3': { section: '6.3', text: 'Nothing unsigned travels beside a record; a frame with other members is malformed (ERR_FRAME_MALFORMED)' },

@@ -1,7 +1,8 @@
 import t from 'tap'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { NfpError, decodeShareRequest, expandRecord, importSigningKey, verifySignedRecord } from '@ceasefire/protocol'
+import { NfpError, decodeShareRequest, expandRecord, importSigningKey, verifySignedRecord, verifyStatement } from '@ceasefire/protocol'
+import type { StatementVector } from '../src/vectors/statements.ts'
 import type { Membership } from '@ceasefire/protocol'
 import { VECTORS_DIR, readVectorFiles } from '../src/vectors/records.ts'
 import type { RecordVector } from '../src/vectors/records.ts'
@@ -28,6 +29,19 @@ t.test('every record vector gets its expected outcome from the protocol library 
     } catch (err) {
       outcome = err instanceof NfpError ? err.code : `unexpected ${(err as Error).message}`
     }
+    t.equal(outcome, vector.expect.outcome === 'accepted' ? 'accepted' : vector.expect.code, `${vector.id}: ${vector.description}`)
+  }
+})
+
+t.test('every statement vector gets its expected outcome from the protocol library', async (t) => {
+  const vectors = readVectorFiles<StatementVector>('statements')
+  t.ok(vectors.length >= 5, 'the statement vectors are present')
+  const resolveKey = async (jurisdiction: string, kid: string) => {
+    const entry = keys.membership.members.find(m => m.jurisdiction === jurisdiction)?.signingKeys.find(k => k.kid === kid)
+    return entry === undefined ? undefined : await importSigningKey(entry.jwk)
+  }
+  for (const vector of vectors) {
+    const outcome = await verifyStatement(vector.kind, vector.jws, resolveKey).then(() => 'accepted', (err: NfpError) => err.code)
     t.equal(outcome, vector.expect.outcome === 'accepted' ? 'accepted' : vector.expect.code, `${vector.id}: ${vector.description}`)
   }
 })

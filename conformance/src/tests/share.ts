@@ -132,6 +132,37 @@ export function shareTests (): ConformanceTest[] {
       }
     },
     {
+      id: 'SHARE-6.2-1',
+      ...requirement('SHARE-6.2-1'),
+      run: async (ctx) => {
+        const signed = signAsMember(ctx, memberFirearm(ctx, 'typ-swap'))
+        const stored = await shareRecord(ctx, signed)
+        check(stored.status === 'stored', `setting up: expected stored, got ${show(stored)}`)
+        const id = String(signed.record.id)
+        const asDeletion = compactJws({ by: ctx.member.jurisdiction, recordId: id, reason: 'revocation signed as a deletion statement', at: new Date().toISOString() }, 'nfp-deletion+jws', memberKey(ctx))
+        const { result } = await shareOk(ctx, [{ kind: 'revocation', revocation: asDeletion }])
+        const item = result.results[0]
+        check(item?.status === 'rejected' && item.code === 'ERR_SIG_INVALID', `expected rejected with ERR_SIG_INVALID, got ${show(item)}`)
+        await expectStored(ctx, id, String(signed.record.versionHash))
+      }
+    },
+    {
+      id: 'SHARE-6.2-2',
+      ...requirement('SHARE-6.2-2'),
+      run: async (ctx) => {
+        const signed = signAsMember(ctx, memberFirearm(ctx, 'other-name'))
+        const stored = await shareRecord(ctx, signed)
+        check(stored.status === 'stored', `setting up: expected stored, got ${show(stored)}`)
+        const id = String(signed.record.id)
+        // The test member signs with its own key but names the node under test as the signer.
+        const forged = compactJws({ by: ctx.target.jurisdiction, recordId: id, reason: 'statement in another member\'s name', at: new Date().toISOString() }, 'nfp-revocation+jws', memberKey(ctx))
+        const { result } = await shareOk(ctx, [{ kind: 'revocation', revocation: forged }])
+        const item = result.results[0]
+        check(item?.status === 'rejected' && item.code === 'ERR_SIG_UNKNOWN_KEY', `expected rejected with ERR_SIG_UNKNOWN_KEY, got ${show(item)}`)
+        await expectStored(ctx, id, String(signed.record.versionHash))
+      }
+    },
+    {
       id: 'SHARE-6.7-2',
       ...requirement('SHARE-6.7-2'),
       run: async (ctx) => {
