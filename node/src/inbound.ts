@@ -1,9 +1,9 @@
-import { NfpError, errors, expandRecord, signStatement, verifySignedRecord, verifyStatement } from '@ceasefire/protocol'
+import { NfpError, errors, expandRecord, verifyStatement } from '@ceasefire/protocol'
 import type {
   DeletionItem, Hop, KeyResolver, Membership, NfpRecord, RecordItem, RevocationItem, ShareItemResult, ShareRequest, ShareResponse, SigningKey
 } from '@ceasefire/protocol'
 import type { Logger } from 'pino'
-import { evaluateInbound } from './policy/index.ts'
+import type { NodeComponents } from './components.ts'
 import type { Decision, PolicyModule } from './policy/index.ts'
 import type { AuditDraft, NodeStore, StoredRecord } from './store/store.ts'
 
@@ -21,6 +21,8 @@ export interface InboundContext {
   onDeleted: (recordId: string, revocation: string, reason: string) => Promise<void>
   /** Called with a verified deletion receipt that names this node as the originator. */
   onDeletionReceipt: (statement: DeletionStatement, jws: string) => Promise<void>
+  /** Record verification, inbound policy and receipt signing. */
+  components: Pick<NodeComponents, 'verifyRecord' | 'evaluateInbound' | 'signReceipt'>
 }
 
 export interface RevocationStatement {
@@ -85,7 +87,7 @@ export async function receiveShare (context: InboundContext, request: ShareReque
   }
 
   const seqTo = request.seqFrom + request.items.length - 1
-  const receipt = await signStatement('receipt', {
+  const receipt = await context.components.signReceipt({
     by: context.jurisdiction,
     messageId: request.messageId,
     sender: request.sender,
@@ -105,7 +107,7 @@ export async function receiveShare (context: InboundContext, request: ShareReque
 }
 
 async function receiveRecord (context: InboundContext, index: number, item: RecordItem, request: ShareRequest): Promise<ShareItemResult> {
-  const record = await verifySignedRecord(item.signed, context.resolveKey)
+  const record = await context.components.verifyRecord(item.signed, context.resolveKey)
   await expandRecord(record)
 
   if (record.provenance.jurisdiction === context.jurisdiction || item.hops.slice(0, -1).some(h => h.jurisdiction === context.jurisdiction)) {
@@ -113,7 +115,7 @@ async function receiveRecord (context: InboundContext, index: number, item: Reco
   }
   await verifyPath(context, record, item.hops, request.sender)
 
-  const decision = evaluateInbound(context.policy, record, { self: { jurisdiction: context.jurisdiction }, sender: { jurisdiction: request.sender }, now: context.now() })
+  const decision = context.components.evaluateInbound(context.policy, record, { self: { jurisdiction: context.jurisdiction }, sender: { jurisdiction: request.sender }, now: context.now() })
   const decisionAudit: AuditDraft = { event: 'policy.decision', recordId: record.id, recordType: record.type, versionHash: record.versionHash, peer: request.sender, messageId: request.messageId, decision: decision.effect, rules: decision.reasons.map(r => r.ruleId), policyHash: decision.module.hash, detail: 'inbound' }
   if (decision.effect === 'deny') {
     await context.store.commit({ audit: [decisionAudit] })

@@ -12,6 +12,7 @@ import { loadMembership } from './federation/load-membership.ts'
 import { MembershipUpdates } from './federation/membership-updates.ts'
 import { loadIdentity } from './identity.ts'
 import type { SecretOptions } from './identity.ts'
+import type { NodeComponents } from './components.ts'
 import { handleMembershipExchange } from './net/membership-exchange.ts'
 import { createNetwork, greetMembers } from './net/network.ts'
 import { handleShare } from './net/share.ts'
@@ -39,9 +40,10 @@ export interface RunningNode {
 /**
  * Starts one node from its configuration: keys, membership, policy module, database, libp2p
  * host and HTTP API. Anything that fails to load stops the start with a typed error before a
- * port is opened.
+ * port is opened. `components` replaces deciding parts of the node. Only the conformance
+ * suite's tests of broken nodes pass it.
  */
-export async function startNode (config: NodeConfig, log?: Logger, secrets: SecretOptions = {}): Promise<RunningNode> {
+export async function startNode (config: NodeConfig, log?: Logger, secrets: SecretOptions = {}, components: Partial<NodeComponents> = {}): Promise<RunningNode> {
   const logger = (log ?? pino({ level: config.logLevel ?? 'info' })).child({ jurisdiction: config.jurisdiction })
 
   const identity = await loadIdentity(config.dataDir, secrets)
@@ -70,7 +72,7 @@ export async function startNode (config: NodeConfig, log?: Logger, secrets: Secr
     await store.close()
     throw new errors.ConfigInvalidError(`cannot listen for peers on ${config.p2p.listen.join(', ')}: ${(err as Error).message.split('\n')[0]}; check \`p2p.listen\` in ${config.configPath} and that no other process uses the port`, { cause: err })
   }
-  service = new NodeService({ config, identity, membership, ...(loaded.signed === undefined ? {} : { signedMembership: loaded.signed }), store, policy: active.module, network, log: logger })
+  service = new NodeService({ config, identity, membership, ...(loaded.signed === undefined ? {} : { signedMembership: loaded.signed }), store, policy: active.module, network, log: logger, components })
   await handleShare(network, async (request, remote) => await service!.receive(request, remote), logger)
   if (loaded.anchor !== undefined) {
     const updates = new MembershipUpdates({ service, network, anchor: loaded.anchor, dataDir: config.dataDir, log: logger.child({ component: 'membership' }) })

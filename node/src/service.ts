@@ -13,7 +13,9 @@ import type { NodeIdentity } from './identity.ts'
 import { receiveShare } from './inbound.ts'
 import type { HeldRecord } from './inbound.ts'
 import type { Network } from './net/network.ts'
-import { evaluateOutbound, linkedIdsToResolve } from './policy/index.ts'
+import { linkedIdsToResolve } from './policy/index.ts'
+import { resolveComponents } from './components.ts'
+import type { NodeComponents } from './components.ts'
 import type { ApproverRole, Decision, PolicyModule } from './policy/index.ts'
 import { outgoingCopy } from './outgoing.ts'
 import type { AuditDraft, NodeStore, StoredRecord } from './store/store.ts'
@@ -52,6 +54,8 @@ export interface NodeServiceInit {
   network: Network
   log: Logger
   now?: () => Date
+  /** Replacements for the deciding parts. Only the conformance suite's tests of broken nodes set them. */
+  components?: Partial<NodeComponents>
 }
 
 /**
@@ -75,8 +79,10 @@ export class NodeService {
   #signedMembership: SignedMembership | undefined
   #keys = new Map<string, SigningKey>()
   readonly #ingestListeners: Array<(stored: StoredRecord) => void> = []
+  readonly components: NodeComponents
 
   constructor (init: NodeServiceInit) {
+    this.components = resolveComponents(init.components)
     this.config = init.config
     this.identity = init.identity
     this.store = init.store
@@ -337,7 +343,7 @@ export class NodeService {
       const found = await this.store.getRecord(id)
       if (found !== undefined) linked.set(id, found.signed.record)
     }
-    const decision = evaluateOutbound(this.#policy, record, { self: { jurisdiction: this.jurisdiction }, recipient: { jurisdiction: recipient }, now: this.#now(), linked })
+    const decision = this.components.evaluateOutbound(this.#policy, record, { self: { jurisdiction: this.jurisdiction }, recipient: { jurisdiction: recipient }, now: this.#now(), linked })
 
     const relayed = record.provenance.jurisdiction !== this.jurisdiction
     const denials: Array<Decision['reasons'][number]> = []
@@ -428,7 +434,8 @@ export class NodeService {
       log: this.#log,
       now: this.#now,
       onDeleted: async (recordId, revocation, reason) => { await this.revocations.afterDeletion(recordId, revocation, reason) },
-      onDeletionReceipt: async (statement, jws) => { await this.revocations.keepDeletionReceipt(statement, jws) }
+      onDeletionReceipt: async (statement, jws) => { await this.revocations.keepDeletionReceipt(statement, jws) },
+      components: this.components
     }, request, remotePeerId)
   }
 

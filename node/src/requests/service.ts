@@ -10,7 +10,7 @@ import type { Network } from '../net/network.ts'
 import { sendRequestMessage } from '../net/requests.ts'
 import type { NodeService } from '../service.ts'
 import type { AuditDraft, CollectionWrite } from '../store/store.ts'
-import { deadlineOf, isOverdue, openClock, pauseClock, resumeClock, warningLeadMs } from './deadline.ts'
+import { deadlineOf, isOverdue, pauseClock, resumeClock, warningLeadMs } from './deadline.ts'
 import { findMatches } from './matching.ts'
 import { afterFailure, describeEntry, newOutboxEntry, outboxKey } from './outbox.ts'
 import { signRequestMessage, verifyRequestMessage } from './signed-message.ts'
@@ -399,7 +399,7 @@ export class RequestService extends EventEmitter {
 
       const now = this.#now()
       const matches = await findMatches(this.#service.store, content.informationSought)
-      let clock = openClock(now, content.urgency.urgent, matches.length > 0 ? 'direct' : 'indirect')
+      let clock = this.#service.components.openClock(now, content.urgency.urgent, matches.length > 0 ? 'direct' : 'indirect')
       const policy = this.#service.policy
       const items: CaseItem[] = matches.map((stored, index) => {
         const record = stored.signed.record
