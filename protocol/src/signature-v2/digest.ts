@@ -1,0 +1,24 @@
+import { createHash } from 'node:crypto'
+import { canonicalize } from '../canonical.ts'
+
+/**
+ * Computes the digest of one disclosure: SHA-256 over the canonical form of
+ * `[salt, path, value]`, base64url. The path is inside the hash, so a disclosure cannot be
+ * moved to another field, and the salt makes each digest unique to its record.
+ */
+export function disclosureDigest (salt: string, path: string, value: unknown): string {
+  return createHash('sha256').update(canonicalize([salt, path, value])).digest('base64url')
+}
+
+/**
+ * Computes the commitment of a record: SHA-256 over the canonical form of its digest map. Its
+ * hex form is the record's version hash, and it is the input of the record's Merkle leaf.
+ */
+export function commitmentHash (digests: Record<string, string>): Buffer {
+  return createHash('sha256').update(canonicalize(digests)).digest()
+}
+
+/** Writes a commitment as a version hash. */
+export function versionHashOf (commitment: Buffer): string {
+  return 'sha256:' + commitment.toString('hex')
+}
