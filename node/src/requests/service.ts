@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events'
 import { randomUUID } from 'node:crypto'
-import { errors, importSigningKey, verifySignedRecord } from '@ceasefire/protocol'
-import type { SignedRecord, SigningKey } from '@ceasefire/protocol'
+import { errors } from '@ceasefire/protocol'
+import type { AnySignedRecord } from '@ceasefire/protocol'
 import type { Logger } from 'pino'
 import { outgoingCopy } from '../outgoing.ts'
 import { REFUSAL_GROUNDS, evaluateRequest } from '../policy/index.ts'
@@ -51,7 +51,6 @@ export class RequestService extends EventEmitter {
   readonly #approvalDelayHours: number
   #timer: NodeJS.Timeout | undefined
   #queue: Promise<unknown> = Promise.resolve()
-  readonly #keys = new Map<string, SigningKey>()
 
   constructor (init: RequestServiceInit) {
     super()
@@ -224,10 +223,10 @@ export class RequestService extends EventEmitter {
       throw new errors.CaseStateError(`case \`${caseId}\` has items that await approval; approve or refuse them first`)
     }
     const key = { privateKey: this.#service.identity.signing.privateKey, kid: this.#service.identity.signing.kid }
-    const records: SignedRecord[] = []
+    const records: AnySignedRecord[] = []
     for (const item of found.items.filter(i => i.status === 'permitted')) {
       const stored = await this.#service.store.getRecord(item.recordId)
-      if (stored !== undefined) records.push(await outgoingCopy(stored.signed, item.decision, key))
+      if (stored !== undefined) records.push((await outgoingCopy(stored.signed, item.decision, { jurisdiction: this.#service.jurisdiction, key })).signed)
     }
     const refusals: Refusal[] = found.items.flatMap(i => i.refusal === undefined ? [] : [i.refusal])
     if (found.items.length === 0) {
@@ -293,7 +292,7 @@ export class RequestService extends EventEmitter {
         return ack
       case 'answer':
         for (const signed of message.records) {
-          await verifySignedRecord(signed, async (jurisdiction, kid) => await this.#resolveKey(jurisdiction, kid))
+          await this.#service.verifyRecord(signed)
         }
         await this.#updateRequest(message.requestId, (r) => {
           r.status = message.outcome
@@ -473,17 +472,6 @@ export class RequestService extends EventEmitter {
     const run = this.#queue.then(work, work)
     this.#queue = run.catch(() => {})
     return await run
-  }
-
-  async #resolveKey (jurisdiction: string, kid: string): Promise<SigningKey | undefined> {
-    const cacheKey = `${jurisdiction}/${kid}`
-    const cached = this.#keys.get(cacheKey)
-    if (cached !== undefined) return cached
-    const entry = this.#service.member(jurisdiction)?.signingKeys.find(k => k.kid === kid)
-    if (entry === undefined) return undefined
-    const key = await importSigningKey(entry.jwk)
-    this.#keys.set(cacheKey, key)
-    return key
   }
 }
 

@@ -1,4 +1,4 @@
-import type { SignedRecord } from '@ceasefire/protocol'
+import type { AnySignedRecord } from '@ceasefire/protocol'
 import type { ApproverRole, Decision, RefusalGround } from '../policy/index.ts'
 
 /** The four grounds on which Directive (EU) 2023/977 Art. 4(4) lets a request be urgent. */
@@ -121,7 +121,7 @@ export interface SentRequest {
   clarifications: Array<{ question: string, askedAt: string, answer?: string, answeredAt?: string }>
   delayNotices: Array<{ at: string, expectedDelayHours: number, reasons: string }>
   alerts: DeadlineAlert[]
-  records: SignedRecord[]
+  records: AnySignedRecord[]
   refusals: Refusal[]
   answeredAt?: string
 }
@@ -140,7 +140,7 @@ export type RequestMessage =
   | MessageBase & { type: 'clarification-request', question: string, clock: CaseClock }
   | MessageBase & { type: 'clarification-answer', answer: string }
   | MessageBase & { type: 'delay-notice', expectedDelayHours: number, reasons: string, clock: CaseClock }
-  | MessageBase & { type: 'answer', outcome: 'answered' | 'partly-refused' | 'refused', records: SignedRecord[], refusals: Refusal[], clock: CaseClock }
+  | MessageBase & { type: 'answer', outcome: 'answered' | 'partly-refused' | 'refused', records: AnySignedRecord[], refusals: Refusal[], clock: CaseClock }
 
 /** Reply to every message: an acknowledgement, with the responder's clock when a request opened a case. */
 export type RequestReply =
