@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 import { canonicalize } from '../canonical.ts'
 
 /**
@@ -7,7 +7,9 @@ import { canonicalize } from '../canonical.ts'
  * moved to another field, and the salt makes each digest unique to its record.
  */
 export function disclosureDigest (salt: string, path: string, value: unknown): string {
-  return createHash('sha256').update(canonicalize([salt, path, value])).digest('base64url')
+  // The same bytes as canonicalize([salt, path, value]), without building the array. The
+  // one-shot `hash` costs about a quarter of `createHash` for inputs this small (Node 24).
+  return hash('sha256', '[' + canonicalize(salt) + ',' + canonicalize(path) + ',' + canonicalize(value) + ']', 'base64url')
 }
 
 /**
@@ -15,7 +17,7 @@ export function disclosureDigest (salt: string, path: string, value: unknown): s
  * hex form is the record's version hash, and it is the input of the record's Merkle leaf.
  */
 export function commitmentHash (digests: Record<string, string>): Buffer {
-  return createHash('sha256').update(canonicalize(digests)).digest()
+  return hash('sha256', canonicalize(digests), 'buffer')
 }
 
 /** Writes a commitment as a version hash. */

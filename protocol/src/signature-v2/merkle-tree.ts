@@ -1,18 +1,25 @@
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 
 // Leaf and inner nodes hash under different prefixes (RFC 9162 section 2.1.1), so an inner
 // node can never be presented as a leaf and a proof cannot be shortened or lengthened.
-const LEAF_PREFIX = Buffer.from([0x00])
-const INNER_PREFIX = Buffer.from([0x01])
+const LEAF_PREFIX = 0x00
+const INNER_PREFIX = 0x01
 
 /** Hashes a leaf of the batch tree: SHA-256(0x00 || data). */
 export function leafHash (data: Uint8Array): Buffer {
-  return createHash('sha256').update(LEAF_PREFIX).update(data).digest()
+  const input = Buffer.allocUnsafe(1 + data.byteLength)
+  input[0] = LEAF_PREFIX
+  input.set(data, 1)
+  return hash('sha256', input, 'buffer')
 }
 
 /** Hashes an inner node of the batch tree: SHA-256(0x01 || left || right). */
 export function innerHash (left: Uint8Array, right: Uint8Array): Buffer {
-  return createHash('sha256').update(INNER_PREFIX).update(left).update(right).digest()
+  const input = Buffer.allocUnsafe(1 + left.byteLength + right.byteLength)
+  input[0] = INNER_PREFIX
+  input.set(left, 1)
+  input.set(right, 1 + left.byteLength)
+  return hash('sha256', input, 'buffer')
 }
 
 /** A Merkle tree over leaf hashes, with the inclusion proof of every leaf. */

@@ -10,7 +10,7 @@ import { validateRecord } from '../validate.ts'
 import { commitmentHash, disclosureDigest, versionHashOf } from './digest.ts'
 import { rootFromProof } from './merkle-proof.ts'
 import { leafHash } from './merkle-tree.ts'
-import { fromPointer, toPointer } from './pointer.ts'
+import { toPointer } from './pointer.ts'
 import { BATCH_SIGNATURE_TYP, SIGNATURE_VERSION_2 } from './types.ts'
 import type { BatchRootStatement, RecordSignatureV2, VerifiedRecord } from './types.ts'
 import { fixedPaths, isDerivedField, isMemberwiseField, isPlainObject } from './units.ts'
@@ -49,23 +49,23 @@ const INDEX_TOKEN = /^(0|[1-9][0-9]{0,5})$/
 export function createRecordVerifier (resolveKey: KeyResolver, options: RecordVerifierOptions = {}): RecordVerifier {
   const acceptVersion1 = options.acceptVersion1 ?? true
   const cacheSize = options.cacheSize ?? 4096
-  const verifiedRoots = new Map<string, true>()
+  // Batch root statements whose signature verified, by the compact JWS, with what it says.
+  const verifiedRoots = new Map<string, { kid: string, statement: BatchRootStatement }>()
 
-  const verifyBatchSignature = async (jurisdiction: string, kid: string, batch: string, modified: string | undefined): Promise<void> => {
+  const verifyBatchSignature = async (jurisdiction: string, batch: string, parsed: { kid: string, statement: BatchRootStatement }, modified: string | undefined): Promise<void> => {
     // The key is resolved for every record, because its validity depends on the record's time.
-    const key = await resolveKey(jurisdiction, kid, modified)
+    const key = await resolveKey(jurisdiction, parsed.kid, modified)
     if (key === undefined) {
-      throw new SignatureUnknownKeyError(`no record-signing key \`${kid}\` is registered for jurisdiction \`${jurisdiction}\` in the federation membership`)
+      throw new SignatureUnknownKeyError(`no record-signing key \`${parsed.kid}\` is registered for jurisdiction \`${jurisdiction}\` in the federation membership`)
     }
-    const cacheKey = `${jurisdiction} ${kid} ${batch}`
-    if (verifiedRoots.has(cacheKey)) return
+    if (verifiedRoots.has(batch)) return
     try {
       await compactVerify(batch, key, { algorithms: [SIGNATURE_ALG] })
     } catch (err) {
       // Deliberately bland: the message must not help anyone forge a signature.
       throw new SignatureInvalidError('batch root signature verification failed', { cause: err })
     }
-    verifiedRoots.set(cacheKey, true)
+    verifiedRoots.set(batch, parsed)
     if (verifiedRoots.size > cacheSize) verifiedRoots.delete(verifiedRoots.keys().next().value as string)
   }
 
@@ -99,7 +99,9 @@ export function createRecordVerifier (resolveKey: KeyResolver, options: RecordVe
       throw new RecordVersionMismatchError(`record \`${String(record.id)}\` carries version hash \`${String(record.versionHash)}\` but its digests hash to \`${expected}\``, { field: 'versionHash' })
     }
 
-    const { kid, statement } = readBatch(envelope.batch)
+    // The kid is a thumbprint of the key, so a statement verified once needs no second parse.
+    const parsed = verifiedRoots.get(envelope.batch) ?? readBatch(envelope.batch)
+    const { statement } = parsed
     if (statement.by !== jurisdiction) {
       throw new SignatureInvalidError(`batch root is signed for ${statement.by}, but the record originates at ${jurisdiction}`)
     }
@@ -109,7 +111,7 @@ export function createRecordVerifier (resolveKey: KeyResolver, options: RecordVe
     }
 
     const modified = (record.provenance as { modified?: unknown }).modified
-    await verifyBatchSignature(jurisdiction, kid, envelope.batch, typeof modified === 'string' ? modified : undefined)
+    await verifyBatchSignature(jurisdiction, envelope.batch, parsed, typeof modified === 'string' ? modified : undefined)
     return { record: validateRecord(record), signatureVersion: 2, removedPaths }
   }
 }
@@ -186,8 +188,9 @@ function readSignatureV2 (signature: Record<string, unknown>): RecordSignatureV2
   if (!isPlainObject(digests) || Object.keys(digests).length > MAX_DIGESTS) invalid(`\`digests\` must be an object of at most ${MAX_DIGESTS} entries`)
   if (!isPlainObject(salts)) invalid('`salts` must be an object')
   for (const [path, digest] of Object.entries(digests as Record<string, unknown>)) {
-    const tokens = fromPointer(path)
-    if (tokens === undefined || tokens.length < 1 || tokens.length > 2 || typeof digest !== 'string' || !DIGEST_PATTERN.test(digest)) {
+    // A pointer of one or two tokens: a field, a member of `provenance`, or an element.
+    const second = path.indexOf('/', 1)
+    if (path[0] !== '/' || (second >= 0 && path.indexOf('/', second + 1) >= 0) || typeof digest !== 'string' || !DIGEST_PATTERN.test(digest)) {
       invalid(`digest entry \`${path}\` must map a JSON Pointer of one or two tokens to a base64url SHA-256 hash`)
     }
   }
