@@ -254,7 +254,7 @@ export class RequestService extends EventEmitter {
 
   // ---- Incoming messages ----------------------------------------------------------------
 
-  /** Handles a message that arrived over `/nfp/request/1.0.0` from an authenticated peer. */
+  /** Handles a message that arrived over `/nfp/request/2.0.0` from an authenticated peer. */
   async receive (message: RequestMessage, remotePeerId: string): Promise<RequestReply> {
     const sender = this.#service.member(message.sender)
     if (sender === undefined || sender.peerId !== remotePeerId || message.receiver !== this.#self) {

@@ -126,7 +126,7 @@ export interface SentRequest {
   answeredAt?: string
 }
 
-/** Fields every message of `/nfp/request/1.0.0` carries. */
+/** Fields every message of `/nfp/request/2.0.0` carries. */
 interface MessageBase {
   messageId: string
   requestId: string

@@ -47,6 +47,17 @@ t.test('version 1 sender gets a typed error', async t => {
   t.equal(await de().store.getRecord('urn:nfp:se:firearm:v1-sender'), undefined, 'nothing of the message is applied')
 })
 
+t.test('version 1 requester gets a typed error', async t => {
+  const stream = await se().network.dialProtocol(peerIdFromString(cluster.members.get('DE')!.peerId), '/nfp/request/1.0.0')
+  const lp = lpStream(stream)
+  await lp.write(new TextEncoder().encode(JSON.stringify({ type: 'request', messageId: crypto.randomUUID() })))
+  const reply = JSON.parse(new TextDecoder().decode((await lp.read()).subarray()))
+  await stream.close()
+  t.equal(reply.type, 'error')
+  t.equal(reply.code, 'ERR_PROTOCOL_VERSION_UNSUPPORTED')
+  t.match(reply.message, /\/nfp\/request\/2\.0\.0/)
+})
+
 t.test('version 1 record in a version 2 frame is accepted', async t => {
   // Records signed before the upgrade still travel, since acceptVersion1Signatures defaults to true.
   const response = await exchange(SHARE_PROTOCOL, await version1Request('v1-record'))
