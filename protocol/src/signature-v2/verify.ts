@@ -51,6 +51,8 @@ export function createRecordVerifier (resolveKey: KeyResolver, options: RecordVe
   const cacheSize = options.cacheSize ?? 4096
   // Batch root statements whose signature verified, by the compact JWS, with what it says.
   const verifiedRoots = new Map<string, { kid: string, statement: BatchRootStatement }>()
+  // Checks under way, so records of one batch verified concurrently share one signature check.
+  const pending = new Map<string, Promise<void>>()
 
   const verifyBatchSignature = async (jurisdiction: string, batch: string, parsed: { kid: string, statement: BatchRootStatement }, modified: string | undefined): Promise<void> => {
     // The key is resolved for every record, because its validity depends on the record's time.
@@ -59,14 +61,18 @@ export function createRecordVerifier (resolveKey: KeyResolver, options: RecordVe
       throw new SignatureUnknownKeyError(`no record-signing key \`${parsed.kid}\` is registered for jurisdiction \`${jurisdiction}\` in the federation membership`)
     }
     if (verifiedRoots.has(batch)) return
-    try {
-      await compactVerify(batch, key, { algorithms: [SIGNATURE_ALG] })
-    } catch (err) {
-      // Deliberately bland: the message must not help anyone forge a signature.
-      throw new SignatureInvalidError('batch root signature verification failed', { cause: err })
+    let check = pending.get(batch)
+    if (check === undefined) {
+      check = compactVerify(batch, key, { algorithms: [SIGNATURE_ALG] }).then(() => {
+        verifiedRoots.set(batch, parsed)
+        if (verifiedRoots.size > cacheSize) verifiedRoots.delete(verifiedRoots.keys().next().value as string)
+      }, (err: unknown) => {
+        // Deliberately bland: the message must not help anyone forge a signature.
+        throw new SignatureInvalidError('batch root signature verification failed', { cause: err })
+      }).finally(() => pending.delete(batch))
+      pending.set(batch, check)
     }
-    verifiedRoots.set(batch, parsed)
-    if (verifiedRoots.size > cacheSize) verifiedRoots.delete(verifiedRoots.keys().next().value as string)
+    await check
   }
 
   return async (signed: unknown): Promise<VerifiedRecord> => {

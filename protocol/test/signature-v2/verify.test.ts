@@ -179,3 +179,17 @@ t.test('derived commitment is repeatable', async t => {
   t.not(a.record.versionHash, original.record.versionHash)
   t.not(a.salts['/title'], original.salts['/title'], 'derived salts are not the earlier salts')
 })
+
+t.test('concurrent records of a batch share one check', async t => {
+  const batch = await signBatch(Array.from({ length: 8 }, (_, i) => listingDraft(`concurrent-${i}`)))
+  const verify = createRecordVerifier(signer.resolve)
+  const results = await Promise.all(batch.map(async signed => await verify(wire(signed))))
+  t.same(results.map(r => r.record.id), batch.map(s => s.record.id))
+
+  // A forged batch fails for every record that waits on its check, and is not cached.
+  const forged = batch.map(signed => wire(signed))
+  for (const copy of forged) copy.signature.batch = copy.signature.batch.replace(/\.[^.]+$/, '.' + Buffer.alloc(64).toString('base64url'))
+  const outcomes = await Promise.allSettled(forged.map(async copy => await verify(copy)))
+  t.ok(outcomes.every(o => o.status === 'rejected' && (o.reason as { code: string }).code === 'ERR_SIG_INVALID'))
+  await t.rejects(verify(forged[0]), { code: 'ERR_SIG_INVALID' }, 'a failed check is not remembered as verified')
+})
