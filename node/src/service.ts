@@ -16,6 +16,7 @@ import type { Network } from './net/network.ts'
 import { evaluateOutbound, linkedIdsToResolve } from './policy/index.ts'
 import type { ApproverRole, Decision, PolicyModule } from './policy/index.ts'
 import { isVersion2, outgoingCopy, relayCopy } from './outgoing.ts'
+import { SigningQueue } from './signing-queue.ts'
 import type { AuditDraft, NodeStore, StoredRecord } from './store/store.ts'
 
 /** Shortest time one delivery attempt waits for the peer's response. */
@@ -76,6 +77,7 @@ export class NodeService {
   #keys = new Map<string, SigningKey>()
   /** Verifies received records; it keeps the batch roots it verified, so it lives as long as the node. */
   readonly verifyRecord: RecordVerifier
+  readonly #signingQueue: SigningQueue
 
   constructor (init: NodeServiceInit) {
     this.config = init.config
@@ -90,6 +92,7 @@ export class NodeService {
     this.verifyRecord = createRecordVerifier(async (jurisdiction, kid, at) => await this.resolveKey(jurisdiction, kid, at), {
       acceptVersion1: init.config.acceptVersion1Signatures ?? true
     })
+    this.#signingQueue = new SigningQueue(init.config.jurisdiction, () => this.#signingKey(), this.#now)
     this.outbox = new Outbox(init.store)
     this.delivery = new Delivery({
       jurisdiction: init.config.jurisdiction,
@@ -219,14 +222,13 @@ export class NodeService {
       return { status: 'kept', stored: existing }
     }
 
-    // NOTE: each ingest signs a batch of one record; a bulk path could pass many records to
-    // signRecordBatch and let receivers verify them with one signature check.
     const committed = commitRecord(record)
     const valid = validateRecord(committed.record)
     await expandRecord(valid)
 
-    const [signed] = await signRecordBatch([committed], this.#signingKey(), this.jurisdiction, this.#now())
-    const stored: StoredRecord = { signed: signed!, origin: 'local', hops: [], storedAt: now }
+    // Concurrent ingests share one batch signature; a lone one is signed in a batch of one.
+    const signed = await this.#signingQueue.sign(committed)
+    const stored: StoredRecord = { signed, origin: 'local', hops: [], storedAt: now }
     await this.store.commit({
       record: stored,
       // An update must reach earlier recipients even if the node dies right after this commit,
