@@ -1,8 +1,8 @@
 /**
  * Measures how many records per second one JavaScript thread verifies with record signature
  * version 1 (one Ed25519 JWS per record) and version 2 (salted field digests and a signed
- * Merkle root per batch), next to the baseline of raw Ed25519 verifications of the same
- * records' canonical bytes in the same run. It also measures signing.
+ * Merkle root per batch). The baseline is raw Ed25519 verification of the same records'
+ * canonical bytes in the same run. It also measures signing.
  *
  * Run it with `npm run bench:signature`. `--write` replaces the section of docs/benchmarks.md
  * between its markers with the figures; `--seconds N` sets the length of each of the three
@@ -126,8 +126,8 @@ async function main (): Promise<void> {
     await createRecordVerifier(resolve)(signed)
   }
 
-  // Step 3: measure. A new verifier at the start of each pass, so every batch root is verified
-  // once per pass and the cache never holds more than the pass put in it.
+  // Step 3: measure. Each pass starts with a new verifier, so every batch root is verified once
+  // per pass and the cache contains only what the pass put in it.
   let verifier = createRecordVerifier(resolve)
   const fresh = (): void => { verifier = createRecordVerifier(resolve) }
   const batches = Array.from({ length: Math.ceil(records.length / batchSize) }, (_, i) => records.slice(i * batchSize, (i + 1) * batchSize))

@@ -20,7 +20,7 @@ export interface Sender {
  * and a dropped `onwardSharingConsent` are taken out of a version 2 record by redaction, so the
  * originator's signature still covers the copy. When the decision also changes a value (an
  * earlier `reviewBy`, a stricter `handlingCode`), or removes a part smaller than a disclosure
- * unit, the originator signs the copy as a new version; a relay cannot, and gets the error.
+ * unit, the originator signs the copy as a new version. A relay cannot do that and gets the error.
  *
  * @throws SignatureRedactionForbiddenError when this node is a relay and the copy needs more
  *   than redaction (see `relayCopy`).
@@ -50,7 +50,7 @@ export async function outgoingCopy (signed: AnySignedRecord, decision: Decision,
 
 /**
  * Builds the copy a relay passes on: the record as the originator signed it, minus the units
- * the decision removes. A relay holds no key of the originator, so it cannot change a value.
+ * the decision removes. A relay has no key of the originator, so it cannot change a value.
  *
  * @throws SignatureRedactionForbiddenError when the decision changes a value, removes a field
  *   no holder may remove or a part smaller than a disclosure unit, or removes anything from a

@@ -14,7 +14,7 @@ interface Waiting {
  * Signs the records of this node in batches, as a group commit: a record waits while the
  * batch before it is being signed, and all records that arrived meanwhile are signed together
  * under one root. A lone record is signed at once, in a batch of one, so it never waits for
- * company; concurrent ingests share a signature, and receivers verify them with one check.
+ * company. Concurrent ingests share a signature, and receivers verify them with one check.
  */
 export class SigningQueue {
   readonly #key: () => { privateKey: SigningKey, kid: string }

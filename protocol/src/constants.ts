@@ -23,9 +23,9 @@ export type RecordType = typeof RECORD_TYPES[number]
 export const SHARE_PROTOCOL = '/nfp/share/2.0.0'
 
 /**
- * Protocol id of the first share version. A node still listens on it only to answer every
- * request with ERR_PROTOCOL_VERSION_UNSUPPORTED, so a node that speaks only version 1 gets a
- * typed error instead of a failed protocol negotiation.
+ * Protocol id of the first share version. A node still listens on it, but only to reply to
+ * every request with ERR_PROTOCOL_VERSION_UNSUPPORTED, so a node that speaks only version 1
+ * gets a typed error instead of a failed protocol negotiation.
  */
 export const SHARE_PROTOCOL_V1 = '/nfp/share/1.0.0'
 

@@ -11,10 +11,10 @@ import { createAjv } from '../../../protocol/src/lib/ajv.ts'
 import type { RequestMessage, RequestReply } from '../requests/types.ts'
 import type { Network } from './network.ts'
 
-/** Version 2.0.0: answers carry records with signatures of either version (SPEC section 5). */
+/** Version 2.0.0, whose `answer` messages carry records with signatures of either version (SPEC section 5). */
 export const REQUEST_PROTOCOL = '/nfp/request/2.0.0'
 
-/** The first version, which a node answers only with ERR_PROTOCOL_VERSION_UNSUPPORTED. */
+/** The first version; a node replies to every message on it with ERR_PROTOCOL_VERSION_UNSUPPORTED. */
 export const REQUEST_PROTOCOL_V1 = '/nfp/request/1.0.0'
 
 /** Time a peer has to send its message frame after opening a stream, as for `/nfp/share/2.0.0`. */
@@ -34,7 +34,7 @@ export type RequestMessageHandler = (message: RequestMessage, remotePeerId: stri
 
 /**
  * Registers the `/nfp/request/2.0.0` handler (one message frame in, one reply frame out, per
- * stream) and a `/nfp/request/1.0.0` handler that answers every message with an error reply
+ * stream) and a `/nfp/request/1.0.0` handler that replies to every message with an error
  * naming the version this node speaks, so a node of the first version gets a typed error.
  */
 export async function handleRequests (network: Network, handler: RequestMessageHandler, log: Logger): Promise<void> {

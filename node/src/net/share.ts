@@ -20,8 +20,8 @@ export type ShareHandler = (request: ShareRequest, remotePeerId: string) => Prom
 
 /**
  * Registers the `/nfp/share/2.0.0` handler (one request frame in, one response frame out, per
- * stream) and a `/nfp/share/1.0.0` handler that answers every request with an error frame
- * saying which version this node speaks.
+ * stream) and a `/nfp/share/1.0.0` handler that responds to every request with an error frame
+ * naming the version this node speaks.
  */
 export async function handleShare (network: Network, handler: ShareHandler, log: Logger): Promise<void> {
   await handleVersion1(network, log)
@@ -85,8 +85,8 @@ export async function sendShare (
 }
 
 /**
- * Answers a node that speaks only `/nfp/share/1.0.0`. Without this handler its protocol
- * negotiation would fail with no reason given; with it, the peer reads a version 1 error frame
+ * Registers the handler for nodes that speak only `/nfp/share/1.0.0`. Without it their protocol
+ * negotiation would fail with no reason given. With it, the peer reads a version 1 error frame
  * with a code and the fix, and nothing it sent is applied.
  */
 async function handleVersion1 (network: Network, log: Logger): Promise<void> {
@@ -99,7 +99,7 @@ async function handleVersion1 (network: Network, log: Logger): Promise<void> {
       const parsed = JSON.parse(new TextDecoder().decode(frame.subarray())) as { messageId?: unknown }
       if (typeof parsed.messageId === 'string') messageId = parsed.messageId
     } catch {
-      // The answer is the same whatever the peer sent.
+      // The response is the same whatever the peer sent.
     }
     log.warn({ peer: remote, protocol: SHARE_PROTOCOL_V1 }, 'peer speaks only share protocol version 1')
     const response: ErrorFrame = {

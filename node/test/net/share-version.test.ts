@@ -69,7 +69,7 @@ t.test('version 1 record in a version 2 frame is accepted', async t => {
 
 t.test('sending to a version 1 peer fails with a typed error', async t => {
   // SE now behaves as a node that speaks only version 1: it drops the version 2 handler and
-  // registers a stand-in for the old one, which answers nothing useful.
+  // registers a stand-in for the old one, which aborts every stream.
   const network = se().network
   let version1Calls = 0
   await network.unhandle(SHARE_PROTOCOL)

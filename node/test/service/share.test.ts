@@ -264,7 +264,7 @@ t.test('nested field removal reaches no recipient', async t => {
   const removing = (removedFields: string[]): any => ({ effect: 'permit', removedFields, withheldLinks: [], attached: { rules: [] }, approvals: [], reasons: [] })
   const copy = await outgoingCopy(signed!, removing(['provenance.sourceReference', 'identityDocuments.documentNumber']), sender).catch((e: unknown) => e)
   // identityDocuments.documentNumber lies inside a disclosure unit, so the originator would
-  // sign a new version without it; the number is required inside each document, so that fails.
+  // sign a new version without it. The number is required inside each document, so that fails.
   t.equal((copy as any).code, 'ERR_RECORD_INVALID')
   const ok = await outgoingCopy(signed!, removing(['provenance.sourceReference']), sender)
   t.equal(ok.signed.record.provenance.sourceReference, undefined)

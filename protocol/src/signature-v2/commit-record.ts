@@ -18,7 +18,7 @@ export interface CommitOptions {
   /**
    * Salts of an earlier version of the same record. A unit gets a salt derived from its earlier
    * salt and its value (HMAC-SHA256), so committing the same copy twice gives the same version
-   * hash, while the derived salt stays as hard to guess as the random one it comes from.
+   * hash. The derived salt is as hard to guess as the random one it comes from.
    */
   derivedFrom?: Record<string, string>
   /** Returns the salt for a path; only for fixed test vectors, never in a running node. */

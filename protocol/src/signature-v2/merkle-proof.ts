@@ -3,7 +3,7 @@ import { innerHash } from './merkle-tree.ts'
 /**
  * Computes the root that an inclusion proof leads to from a leaf hash, by the verification
  * algorithm of RFC 9162 section 2.1.3.2. Returns undefined when the proof has the wrong length
- * for `index` in a tree of `size` leaves; the caller compares the result with the signed root.
+ * for `index` in a tree of `size` leaves. The caller compares the result with the signed root.
  */
 export function rootFromProof (leaf: Buffer, index: number, size: number, proof: Buffer[]): Buffer | undefined {
   if (!Number.isInteger(index) || !Number.isInteger(size) || index < 0 || index >= size) return undefined

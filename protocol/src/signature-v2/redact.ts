@@ -14,7 +14,7 @@ export type Removal = string | { field: string, element: unknown }
 /**
  * Removes disclosure units from a version 2 signed record: the values leave the record and
  * their salts leave the signature, while the originator's digests, proof and batch signature
- * stay, so the copy still verifies and its verifier sees the removed paths. Any holder can do
+ * stay, so the copy still verifies and its verifier reports the removed paths. Any holder can do
  * this without a key. Removing a field that is absent, or a unit already removed, changes
  * nothing. The input is not changed.
  *

@@ -9,7 +9,7 @@ import { BATCH_SIGNATURE_TYP, SIGNATURE_VERSION_2 } from './types.ts'
 import type { BatchRootStatement, SignedRecordV2 } from './types.ts'
 
 /**
- * Signs a batch of committed records of one jurisdiction with one Ed25519 signature: builds
+ * Signs a batch of committed records of one jurisdiction with one Ed25519 signature. It builds
  * the Merkle tree over their commitments, signs the root statement as a compact JWS, and gives
  * each record its inclusion proof, so each can be verified and passed on alone.
  *
@@ -24,7 +24,7 @@ export async function signRecordBatch (
 ): Promise<SignedRecordV2[]> {
   for (const entry of committed) {
     if (entry.record.provenance.jurisdiction !== jurisdiction) {
-      throw new RecordNotOwnedError(`record \`${entry.record.id}\` belongs to ${entry.record.provenance.jurisdiction}; a batch holds only records of ${jurisdiction}, the signer`)
+      throw new RecordNotOwnedError(`record \`${entry.record.id}\` belongs to ${entry.record.provenance.jurisdiction}; a batch may contain only records of ${jurisdiction}, the signer`)
     }
   }
   const tree = buildMerkleTree(committed.map(entry => leafHash(entry.commitment)))

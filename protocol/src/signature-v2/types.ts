@@ -13,8 +13,8 @@ export const SALT_BYTES = 16
 /**
  * Record signature of scheme version 2. The originator commits to every disclosure unit of the
  * record (a top-level field, a member of `provenance`, or one element of an array of record
- * ids) with a salted SHA-256 digest, hashes the digests into the record's version hash, and
- * signs the root of a Merkle tree over the version hashes of a batch of records.
+ * ids) with a salted SHA-256 digest and hashes the digests into the record's version hash. It
+ * then signs the root of a Merkle tree over the version hashes of a batch of records.
  */
 export interface RecordSignatureV2 {
   version: 2

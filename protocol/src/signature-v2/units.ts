@@ -16,9 +16,9 @@ const DERIVED_FIELD = 'versionHash'
 const LINK_PATTERN = /^urn:nfp:[a-z]{2}:[a-z]+:/
 
 /**
- * Lists the disclosure units of a complete record: one per top-level field, except that the
- * members of `provenance` and the elements of a non-empty array of record ids (a list of links
- * to other records) are units of their own, so one link can be withheld without the others.
+ * Lists the disclosure units of a complete record, one per top-level field. The members of
+ * `provenance` and the elements of a non-empty array of record ids (a list of links to other
+ * records) are units of their own, so one link can be withheld without the others.
  */
 export function disclosureUnits (record: Record<string, unknown>): DisclosureUnit[] {
   const units: DisclosureUnit[] = []

@@ -34,12 +34,14 @@ const DIGEST_PATTERN = /^[A-Za-z0-9_-]{43}$/
 const INDEX_TOKEN = /^(0|[1-9][0-9]{0,5})$/
 
 /**
- * Creates a verifier of signed records. For a version 2 signature it checks, before anything
- * is stored, that every field present was committed to by the originator with the salt given,
- * that no field the originator fixed was removed, that the version hash matches the digests,
- * that the inclusion proof leads to the signed batch root, and that the root is signed by a key
- * of the originating jurisdiction valid at `provenance.modified`; last it validates the record
- * schema. A verified root is cached, so the other records of the batch cost no signature check.
+ * Creates a verifier of signed records. For a version 2 signature it checks, in this order:
+ * - every field present matches the originator's digest with the salt given;
+ * - no field that identifies the record or carries its conditions was removed;
+ * - the version hash matches the digests;
+ * - the inclusion proof leads to the signed batch root;
+ * - the root is signed by a key of the originating jurisdiction valid at `provenance.modified`;
+ * - the record matches its schema.
+ * A verified root is cached, so the other records of its batch cost no signature check.
  *
  * @returns a function that throws SignatureMissingError, SignatureVersionUnsupportedError,
  *   SignatureDisclosureInvalidError, SignatureRedactionForbiddenError, RecordVersionMismatchError,
@@ -49,7 +51,7 @@ const INDEX_TOKEN = /^(0|[1-9][0-9]{0,5})$/
 export function createRecordVerifier (resolveKey: KeyResolver, options: RecordVerifierOptions = {}): RecordVerifier {
   const acceptVersion1 = options.acceptVersion1 ?? true
   const cacheSize = options.cacheSize ?? 4096
-  // Batch root statements whose signature verified, by the compact JWS, with what it says.
+  // Batch root statements whose signature verified, keyed by the compact JWS, with their parsed content.
   const verifiedRoots = new Map<string, { kid: string, statement: BatchRootStatement }>()
   // Checks under way, so records of one batch verified concurrently share one signature check.
   const pending = new Map<string, Promise<void>>()

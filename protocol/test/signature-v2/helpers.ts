@@ -1,7 +1,7 @@
 import { generateSigningKey, importSigningKey } from '../../src/keys.ts'
 import type { SigningKey } from '../../src/signature.ts'
 
-/** A WebListing of SE that links one seller and three offered firearms. */
+/** Returns a WebListing draft of SE that links one seller and three offered firearms. */
 export function listingDraft (local: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     '@context': 'urn:ceasefire:context:v1',
@@ -28,7 +28,7 @@ export interface TestSigner {
   resolve: (jurisdiction: string, kid: string) => SigningKey | undefined
 }
 
-/** Creates an Ed25519 record-signing key of SE and a resolver that knows only it. */
+/** Creates an Ed25519 record-signing key of SE and a resolver that returns only that key. */
 export async function testSigner (): Promise<TestSigner> {
   const pair = await generateSigningKey()
   const publicKey = await importSigningKey(pair.publicJwk)

@@ -29,7 +29,7 @@ t.test('batch of many verifies each record alone', async t => {
   const batch = await signBatch(Array.from({ length: 25 }, (_, i) => listingDraft(`many-${i}`)))
   t.equal(new Set(batch.map(s => s.signature.batch)).size, 1, 'one signature for the batch')
   for (const [i, signed] of batch.entries()) {
-    // A fresh verifier per record: nothing is cached, so each record stands alone.
+    // A fresh verifier per record, so nothing is cached and each record is verified alone.
     const verified = await createRecordVerifier(signer.resolve)(wire(signed))
     t.equal(verified.record.id, `urn:nfp:se:weblisting:many-${i}`)
   }
