@@ -193,3 +193,15 @@ t.test('concurrent records of a batch share one check', async t => {
   t.ok(outcomes.every(o => o.status === 'rejected' && (o.reason as { code: string }).code === 'ERR_SIG_INVALID'))
   await t.rejects(verify(forged[0]), { code: 'ERR_SIG_INVALID' }, 'a failed check is not remembered as verified')
 })
+
+t.test('commitment equals canonical digest map', async t => {
+  const { commitmentHash } = await import('../../src/signature-v2/digest.ts')
+  const { canonicalize } = await import('../../src/canonical.ts')
+  const { createHash } = await import('node:crypto')
+  // Keys that sort differently by code unit than by code point or locale.
+  const digests = { '/z': 'a', '/é': 'b', '/\u{1F600}': 'c', '/\uFFFD': 'd', '/A': 'e', '/a/10': 'f', '/a/9': 'g' }
+  t.same(commitmentHash(digests), createHash('sha256').update(canonicalize(digests)).digest())
+  const odd = { '/x': 1 as unknown as string, '/y': 'z' }
+  t.same(commitmentHash(odd), createHash('sha256').update(canonicalize(odd)).digest(), 'a non-string value takes the general path')
+  t.throws(() => commitmentHash({ '/x': '\uD800' }), { code: 'ERR_RECORD_NOT_CANONICAL' }, 'a lone surrogate is rejected')
+})
