@@ -5,8 +5,8 @@
  * canonical bytes in the same run. It also measures signing.
  *
  * Run it with `npm run bench:signature`. `--write` replaces the section of docs/benchmarks.md
- * between its markers with the figures; `--seconds N` sets the length of each of the three
- * measured rounds (default 3); `--batch N` sets the version 2 batch size (default 100).
+ * between its markers with the figures. `--seconds N` sets the length of each of the three
+ * measured rounds (default 3), and `--batch N` the version 2 batch size (default 100).
  */
 import { createPublicKey, sign as ed25519Sign, verify as ed25519Verify, generateKeyPairSync } from 'node:crypto'
 import type { KeyObject } from 'node:crypto'
@@ -50,9 +50,9 @@ interface Workload<T> {
 
 /**
  * Runs every workload for three rounds of about `seconds` each after a warm-up and returns the
- * median rate of each, in records per CPU second of this process. Within a round the workloads take turns pass by
- * pass (one pass is one run over its items, a few tens of milliseconds), so a change in machine
- * load hits every workload alike and the ratios stay comparable on a shared machine.
+ * median rate of each, in records per CPU second of this process. Within a round the workloads
+ * take turns pass by pass, one pass being one run over its items (a few tens of milliseconds).
+ * A change in machine load then hits every workload alike, and the ratios stay comparable.
  */
 async function measureAll (workloads: Array<Workload<any>>, seconds: number): Promise<number[]> {
   // CPU time of this process, not wall time: on a shared machine the wall time of a pass
