@@ -226,6 +226,8 @@ export class RequestService extends EventEmitter {
     const records: AnySignedRecord[] = []
     for (const item of found.items.filter(i => i.status === 'permitted')) {
       const stored = await this.#service.store.getRecord(item.recordId)
+      // NOTE: request decisions do not apply the node's relay rules, so a relayed record whose
+      // decision changes a value makes outgoingCopy throw ERR_SIG_REDACTION_FORBIDDEN here.
       if (stored !== undefined) records.push((await outgoingCopy(stored.signed, item.decision, { jurisdiction: this.#service.jurisdiction, key })).signed)
     }
     const refusals: Refusal[] = found.items.flatMap(i => i.refusal === undefined ? [] : [i.refusal])

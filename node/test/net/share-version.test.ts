@@ -67,6 +67,18 @@ t.test('version 1 record in a version 2 frame is accepted', async t => {
   t.type(stored.signed.signature.protected, 'string', 'the version 1 signature is stored as it came')
 })
 
+t.test('version 1 records can be refused', async t => {
+  await cluster.stop('DE')
+  cluster.configs.get('DE')!.acceptVersion1Signatures = false
+  await cluster.start('DE')
+
+  const response = await exchange(SHARE_PROTOCOL, await version1Request('v1-refused'))
+  t.equal(response.results[0].status, 'rejected')
+  t.equal(response.results[0].code, 'ERR_SIG_VERSION_UNSUPPORTED')
+  t.equal(await de().store.getRecord('urn:nfp:se:firearm:v1-refused'), undefined)
+  t.type((await de().store.getRecord('urn:nfp:se:firearm:v1-record')).signed.signature.protected, 'string', 'a version 1 record stored before stays readable')
+})
+
 t.test('sending to a version 1 peer fails with a typed error', async t => {
   // SE now behaves as a node that speaks only version 1: it drops the version 2 handler and
   // registers a stand-in for the old one, which aborts every stream.
