@@ -1,4 +1,4 @@
-import { signStatement, verifySignedRecord } from '@ceasefire/protocol'
+import { createRecordVerifier, signStatement } from '@ceasefire/protocol'
 import { evaluateInbound, evaluateOutbound } from './policy/index.ts'
 import { openClock } from './requests/deadline.ts'
 
@@ -8,8 +8,8 @@ import { openClock } from './requests/deadline.ts'
  * against a node with one part broken on purpose. Production code always uses the defaults.
  */
 export interface NodeComponents {
-  /** Verifies a received signed record before anything is stored (SPEC section 5). */
-  verifyRecord: typeof verifySignedRecord
+  /** Makes the verifier of received signed records, run before anything is stored (SPEC section 5). */
+  createRecordVerifier: typeof createRecordVerifier
   /** Decides whether a received record may be stored (SPEC section 7). */
   evaluateInbound: typeof evaluateInbound
   /** Decides whether a record may leave for a recipient (SPEC section 7). */
@@ -21,7 +21,7 @@ export interface NodeComponents {
 }
 
 export const defaultComponents: NodeComponents = {
-  verifyRecord: verifySignedRecord,
+  createRecordVerifier,
   evaluateInbound,
   evaluateOutbound,
   signReceipt: async (payload, key) => await signStatement('receipt', payload, key),

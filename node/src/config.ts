@@ -18,6 +18,7 @@ const ConfigSchema = Type.Object({
   p2p: Type.Object({
     listen: Type.Array(Type.String({ pattern: '^/' }), { minItems: 1 })
   }, { additionalProperties: false }),
+  acceptVersion1Signatures: Type.Optional(Type.Boolean({ description: 'Accept received records whose signature is version 1 (one JWS over the whole record), as nodes sent before signature version 2. Default true; set false once every member signs with version 2.' })),
   shareTimeoutMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 600000, description: 'How long a share request waits for the receipt before it answers `queued` (ms).' })),
   policyTrust: Type.Optional(Type.Object({
     keys: Type.Array(Type.Object({

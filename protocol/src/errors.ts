@@ -250,6 +250,31 @@ export class ProposalStateError extends NfpError {
   static override readonly statusCode = 409
 }
 
+export class SignatureDisclosureInvalidError extends NfpError {
+  static override readonly code = 'ERR_SIG_DISCLOSURE_INVALID'
+  static override readonly statusCode = 400
+}
+
+export class SignatureProofInvalidError extends NfpError {
+  static override readonly code = 'ERR_SIG_PROOF_INVALID'
+  static override readonly statusCode = 400
+}
+
+export class SignatureRedactionForbiddenError extends NfpError {
+  static override readonly code = 'ERR_SIG_REDACTION_FORBIDDEN'
+  static override readonly statusCode = 400
+}
+
+export class SignatureVersionUnsupportedError extends NfpError {
+  static override readonly code = 'ERR_SIG_VERSION_UNSUPPORTED'
+  static override readonly statusCode = 400
+}
+
+export class ProtocolVersionUnsupportedError extends NfpError {
+  static override readonly code = 'ERR_PROTOCOL_VERSION_UNSUPPORTED'
+  static override readonly statusCode = 502
+}
+
 /** Every error class, keyed by its code; the error table in docs/errors.md must match it. */
 export const errorClasses = {
   ERR_RECORD_INVALID: RecordInvalidError,
@@ -295,6 +320,11 @@ export const errorClasses = {
   ERR_REFUSAL_GROUND_INVALID: RefusalGroundInvalidError,
   ERR_PROPOSAL_NOT_FOUND: ProposalNotFoundError,
   ERR_PROPOSAL_STATE: ProposalStateError,
+  ERR_SIG_DISCLOSURE_INVALID: SignatureDisclosureInvalidError,
+  ERR_SIG_PROOF_INVALID: SignatureProofInvalidError,
+  ERR_SIG_REDACTION_FORBIDDEN: SignatureRedactionForbiddenError,
+  ERR_SIG_VERSION_UNSUPPORTED: SignatureVersionUnsupportedError,
+  ERR_PROTOCOL_VERSION_UNSUPPORTED: ProtocolVersionUnsupportedError,
   ERR_INTERNAL: InternalError
 } as const
 

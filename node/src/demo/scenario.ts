@@ -14,7 +14,7 @@ export interface ScenarioReport {
 
 interface Reason { ruleId: string, citation: string, title: string, refusalGround?: string, fields?: string[] }
 interface Decision { effect: 'permit' | 'deny', removedFields: string[], reasons: Reason[] }
-interface StoredView { signed: { record: Record<string, any> }, origin: string, hops: Array<{ jurisdiction: string, to: string }> }
+interface StoredView { signed: { record: Record<string, any> }, origin: string, hops: Array<{ jurisdiction: string, to: string }>, removed?: Array<{ path: string, by?: string }> }
 
 /**
  * Runs the demo scenario. It imports the real listings at the nodes they ship from, shares
@@ -101,7 +101,8 @@ export async function runScenario (nodes: Map<string, DemoNode>, print: (line: s
   print(`    SE -> DE  witness ${persons[1]!.id}: ${describe(witness)}`)
   const witnessAtDe = await get(node('DE'), persons[1]!.id)
   const leaked = witness.removedFields.filter(f => witnessAtDe?.signed.record[f] !== undefined)
-  print(`    DE copy of the witness lacks ${witness.removedFields.join(', ') || '(nothing)'}; it lists redactedFields ${JSON.stringify(witnessAtDe?.signed.record.redactedFields ?? [])}`)
+  const removedAtDe = (witnessAtDe?.removed ?? []).map(r => `${r.path} by ${r.by ?? 'an unknown holder'}`)
+  print(`    DE copy of the witness lacks ${witness.removedFields.join(', ') || '(nothing)'}; DE records as removed: ${removedAtDe.join(', ') || '(nothing)'}`)
   expect(witness.effect === 'permit' && witness.removedFields.length > 0, 'the witness record is shared with fields removed')
   expect(witnessAtDe !== undefined && leaked.length === 0, `no removed field reaches DE (leaked: ${leaked.join(', ') || 'none'})`)
 

@@ -1,7 +1,8 @@
 import { EventEmitter } from 'node:events'
 import { randomUUID } from 'node:crypto'
-import { errors, importSigningKey, verifySignedRecord } from '@ceasefire/protocol'
-import type { SignedRecord, SigningKey } from '@ceasefire/protocol'
+import { errors } from '@ceasefire/protocol'
+import type { SigningKey } from '@ceasefire/protocol'
+import type { AnySignedRecord } from '@ceasefire/protocol'
 import type { Logger } from 'pino'
 import { outgoingCopy } from '../outgoing.ts'
 import { REFUSAL_GROUNDS, evaluateRequest } from '../policy/index.ts'
@@ -264,11 +265,13 @@ export class RequestService extends EventEmitter {
         throw new errors.CaseStateError(`case \`${caseId}\` has items that await approval; approve or refuse them first`)
       }
       const audit: AuditDraft[] = []
-      const records: SignedRecord[] = []
+      const records: AnySignedRecord[] = []
       for (const item of c.items.filter(i => i.status === 'permitted')) {
         const stored = await this.#service.store.getRecord(item.recordId)
         if (stored !== undefined) {
-          records.push(await outgoingCopy(stored.signed, item.decision, key))
+          // NOTE: request decisions do not apply the node's relay rules, so a relayed record whose
+          // decision changes a value makes outgoingCopy throw ERR_SIG_REDACTION_FORBIDDEN here.
+          records.push((await outgoingCopy(stored.signed, item.decision, { jurisdiction: this.#service.jurisdiction, key })).signed)
           continue
         }
         // A record deleted after the case opened cannot be given; it is refused rather than left out without a word.
@@ -312,7 +315,7 @@ export class RequestService extends EventEmitter {
   // ---- Incoming messages ----------------------------------------------------------------
 
   /**
-   * Handles a message that arrived over `/nfp/request/1.0.0` from an authenticated peer. The
+   * Handles a message that arrived over `/nfp/request/2.0.0` from an authenticated peer. The
    * message must carry a valid signature of its sender. A message that was already handled
    * (the same sender and `messageId`, resent after a lost acknowledgement) changes nothing and
    * gets the acknowledgement it got the first time.
@@ -368,7 +371,7 @@ export class RequestService extends EventEmitter {
         return ack
       case 'answer':
         for (const signed of message.records) {
-          await verifySignedRecord(signed, async (jurisdiction, kid) => await this.#resolveKey(jurisdiction, kid))
+          await this.#service.verifyRecord(signed)
         }
         await this.#updateRequest(message.requestId, (r) => {
           if (r.answeredAt !== undefined) throw new errors.CaseStateError(`request \`${r.requestId}\` was already answered at ${r.answeredAt}`)
@@ -626,17 +629,6 @@ export class RequestService extends EventEmitter {
     const run = this.#queue.then(work, work)
     this.#queue = run.catch(() => {})
     return await run
-  }
-
-  async #resolveKey (jurisdiction: string, kid: string): Promise<SigningKey | undefined> {
-    const cacheKey = `${jurisdiction}/${kid}`
-    const cached = this.#keys.get(cacheKey)
-    if (cached !== undefined) return cached
-    const entry = this.#service.member(jurisdiction)?.signingKeys.find(k => k.kid === kid)
-    if (entry === undefined) return undefined
-    const key = await importSigningKey(entry.jwk)
-    this.#keys.set(cacheKey, key)
-    return key
   }
 }
 

@@ -1,4 +1,4 @@
-import type { SignedRecord } from '@ceasefire/protocol'
+import type { AnySignedRecord } from '@ceasefire/protocol'
 import type { ApproverRole, Decision, RefusalGround } from '../policy/index.ts'
 
 /** The four grounds on which Directive (EU) 2023/977 Art. 4(4) lets a request be urgent. */
@@ -126,7 +126,7 @@ export interface SentRequest {
   clarifications: Array<{ question: string, askedAt: string, answer?: string, answeredAt?: string }>
   delayNotices: Array<{ at: string, expectedDelayHours: number, reasons: string }>
   alerts: DeadlineAlert[]
-  records: SignedRecord[]
+  records: AnySignedRecord[]
   refusals: Refusal[]
   answeredAt?: string
   /** The answer message as received, with the responder's signature, kept as evidence. */
@@ -135,7 +135,7 @@ export interface SentRequest {
   rejected?: Array<{ type: RequestMessage['type'], messageId: string, code: string, message: string, at: string }>
 }
 
-/** Fields every message of `/nfp/request/1.0.0` carries. */
+/** Fields every message of `/nfp/request/2.0.0` carries. */
 interface MessageBase {
   messageId: string
   requestId: string
@@ -150,7 +150,7 @@ export type UnsignedRequestMessage =
   | MessageBase & { type: 'clarification-request', question: string, clock: CaseClock }
   | MessageBase & { type: 'clarification-answer', answer: string }
   | MessageBase & { type: 'delay-notice', expectedDelayHours: number, reasons: string, clock: CaseClock }
-  | MessageBase & { type: 'answer', outcome: 'answered' | 'partly-refused' | 'refused', records: SignedRecord[], refusals: Refusal[], clock: CaseClock }
+  | MessageBase & { type: 'answer', outcome: 'answered' | 'partly-refused' | 'refused', records: AnySignedRecord[], refusals: Refusal[], clock: CaseClock }
 
 /** A message as it travels: signed by the sending node (see signed-message.ts). */
 export type RequestMessage = UnsignedRequestMessage & { signature: string }

@@ -1,15 +1,25 @@
 import { createHash } from 'node:crypto'
 import { Level } from 'level'
 import { canonicalize, errors } from '@ceasefire/protocol'
-import type { Hop, SignedRecord } from '@ceasefire/protocol'
+import type { AnySignedRecord, Hop } from '@ceasefire/protocol'
+
+/** A part of a record that a holder removed after the originator signed it. */
+export interface RemovedField {
+  /** JSON Pointer of the disclosure unit, as the version 2 signature names it. */
+  path: string
+  /** Jurisdiction whose signed hop declares the removal; absent when no hop does. */
+  by?: string
+}
 
 /** A record as this node keeps it: the signed original plus how it got here. */
 export interface StoredRecord {
-  signed: SignedRecord
+  signed: AnySignedRecord
   origin: 'local' | 'received'
   receivedFrom?: string
   /** Nodes the record passed through before reaching this one, originator first. */
   hops: Hop[]
+  /** Units removed from the record on its way here; absent when nothing was removed. */
+  removed?: RemovedField[]
   storedAt: string
 }
 
