@@ -17,9 +17,9 @@ const toHex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex')
 
 // noble maps the random bytes r to the scalar (r mod (n - 1)) + 1, so returning blind - 1 in
 // little-endian order makes it pick exactly the blind of the vector.
-function fixedBlind (blindHex: string): (length: number) => Uint8Array {
+function fixedBlind (blindHex: string): (length?: number) => Uint8Array<ArrayBuffer> {
   const value = BigInt('0x' + Buffer.from(hex(blindHex)).reverse().toString('hex')) - 1n
-  return (length: number) => {
+  return (length = 48) => {
     const bytes = new Uint8Array(length)
     let rest = value
     for (let i = 0; i < length; i++) { bytes[i] = Number(rest & 0xffn); rest >>= 8n }
