@@ -12,7 +12,8 @@ const TIMESTAMP = 'google.protobuf.Timestamp'
 export const SECTION_VARIABLES: Readonly<Record<Section, Readonly<Record<string, string>>>> = {
   outbound: { self: 'nfp.Party', recipient: 'nfp.Party', now: TIMESTAMP },
   inbound: { self: 'nfp.Party', sender: 'nfp.Party', now: TIMESTAMP },
-  request: { self: 'nfp.Party', request: 'nfp.Request', now: TIMESTAMP }
+  request: { self: 'nfp.Party', request: 'nfp.Request', now: TIMESTAMP },
+  index: { self: 'nfp.Party', now: TIMESTAMP }
 }
 
 /**

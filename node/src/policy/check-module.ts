@@ -5,6 +5,8 @@ import { jsonPointer } from './json-text.ts'
 import type { JsonDocument } from './json-text.ts'
 import { fail, isObject } from './problem.ts'
 import { SECTIONS } from './types.ts'
+import { checkHitQueryRules } from './hit-queries.ts'
+import type { HitQueryRule } from './hit-queries.ts'
 
 /** The content of one module file after checking, before its base module is resolved. */
 export interface ModuleDocument {
@@ -12,11 +14,12 @@ export interface ModuleDocument {
   readonly name: string
   readonly version: string
   readonly extends?: string
-  /** Rules of every section, outbound first, then inbound, then request. */
+  /** Rules of every section, in the order of SECTIONS. */
   readonly rules: readonly CompiledRule[]
+  readonly hitQueries: readonly HitQueryRule[]
 }
 
-const MODULE_KEYS = ['jurisdiction', 'name', 'version', 'extends', ...SECTIONS]
+const MODULE_KEYS = ['jurisdiction', 'name', 'version', 'extends', ...SECTIONS, 'hitQueries']
 
 /** Module folder names: lower-case jurisdiction codes such as `eu` or `se`. */
 export const MODULE_NAME = /^[a-z]{2}$/
@@ -63,8 +66,9 @@ export function checkModuleDocument (
     list.forEach((rule, index) => rules.push(checkRule(rule, section, index, ruleContext)))
   }
   rejectDuplicateIds(rules, document)
+  const hitQueries = checkHitQueryRules(content.hitQueries, document, document.file, context.allowMissingSources)
 
-  const result = { jurisdiction, name: title, version, rules }
+  const result = { jurisdiction, name: title, version, rules, hitQueries }
   return base === undefined ? result : { ...result, extends: base }
 }
 

@@ -1,11 +1,13 @@
 import type { RecordType } from '../../../protocol/src/index.ts'
+import type { HitQueryRule } from './hit-queries.ts'
 
 /**
  * Sections of a module. `outbound` decides whether a record may go to a recipient, `inbound`
- * whether a record from a sender is accepted, and `request` whether a record may be given in
- * answer to a request for information.
+ * whether a record from a sender is accepted, `request` whether a record may be given in
+ * answer to a request for information, and `index` whether the identifiers of a record enter
+ * the node's hit index, where the hit/no-hit queries of other members can find them.
  */
-export const SECTIONS = ['outbound', 'inbound', 'request'] as const
+export const SECTIONS = ['outbound', 'inbound', 'request', 'index'] as const
 
 export type Section = typeof SECTIONS[number]
 
@@ -130,6 +132,8 @@ export interface PolicyModule {
   readonly base?: PolicyModule
   /** Rules of the base modules first, then this module's own, in file order within each section. */
   readonly rules: readonly PolicyRule[]
+  /** Rules on which identifier types each member may query in the hit index, base modules first. */
+  readonly hitQueries?: readonly HitQueryRule[]
 }
 
 /** A jurisdiction taking part in a decision: the node itself, a recipient or a sender. */
@@ -174,6 +178,12 @@ export interface RequestContext {
   readonly request: InformationRequest
   readonly now: Date
   readonly linked?: LinkedRecords
+}
+
+/** The node and the time of a decision on entering a record in the hit index. */
+export interface IndexContext {
+  readonly self: Party
+  readonly now: Date
 }
 
 /** A rule that decided, or one of the pseudo-rules `DEFAULT-DENY` and `INVALID-INPUT`. */
