@@ -16,6 +16,8 @@ import { handleMembershipExchange } from './net/membership-exchange.ts'
 import { createNetwork, greetMembers } from './net/network.ts'
 import { handleShare } from './net/share.ts'
 import { handleRequests } from './net/requests.ts'
+import { handleHits } from './net/hits.ts'
+import { HitService } from './hits/service.ts'
 import { RequestService } from './requests/service.ts'
 import { loadActivePolicy, watchPolicies } from './policy-reload.ts'
 import type { ActivePolicy } from './policy-reload.ts'
@@ -26,6 +28,7 @@ import { NodeStore } from './store/store.ts'
 export interface RunningNode {
   service: NodeService
   requests: RequestService
+  hits: HitService
   auditHeads: AuditHeads
   app: FastifyInstance
   /** Base URL of the HTTP API, e.g. http://127.0.0.1:7101 */
@@ -84,7 +87,11 @@ export async function startNode (config: NodeConfig, log?: Logger, secrets: Secr
   await handleRequests(network, async (message, remote) => await requests.receive(message, remote), logger)
 
   let auditHeads: AuditHeads
+  let hits: HitService
   try {
+    hits = await HitService.start({ service, requests, network, log: logger.child({ component: 'hits' }) })
+    await hits.index.rebuildIfPolicyChanged(active.module.hash)
+    await handleHits(network, async (message, remote) => await hits.receive(message, remote), logger)
     // Audit heads read the membership through the service, so they follow accepted updates.
     const currentMembership = {
       get federation () { return service!.membership.federation },
@@ -99,7 +106,7 @@ export async function startNode (config: NodeConfig, log?: Logger, secrets: Secr
   }
   service.start()
   requests.start()
-  const app = await buildApp(service, logger, auditHeads, requests)
+  const app = await buildApp(service, logger, auditHeads, requests, hits)
   let url: string
   try {
     url = await app.listen({ host: config.http.host, port: config.http.port })
@@ -120,6 +127,7 @@ export async function startNode (config: NodeConfig, log?: Logger, secrets: Secr
       if (next.module.hash === service!.policy.hash) return
       warnIfUnsigned(next, logger)
       service!.setPolicy(next.module)
+      await hits.index.rebuildIfPolicyChanged(next.module.hash)
       await store.commit({ audit: [{ event: 'policy.loaded', policyHash: next.module.hash, detail: `${next.module.jurisdiction} ${next.module.version}, ${describeSigners(next)}` }] })
       logger.info({ policyHash: next.module.hash, version: next.module.version }, 'policy module reloaded')
     } catch (err) {
@@ -136,6 +144,7 @@ export async function startNode (config: NodeConfig, log?: Logger, secrets: Secr
   return {
     service,
     requests,
+    hits,
     auditHeads,
     app,
     url,

@@ -25,3 +25,4 @@ export type { Statement, StatementKeyResolver, StatementKind } from './statement
 export { IDENTIFIER_TYPES, normaliseIdentifier, oprfInputOf } from './normalise.ts'
 export type { IdentifierInput, IdentifierType, NormalisedIdentifier } from './normalise.ts'
 export { OPRF_ELEMENT_BYTES, OPRF_OUTPUT_BYTES, OPRF_SUITE, blindInput, evaluateBlinded, evaluateDirect, finalizeOutput, generateOprfKey } from './oprf.ts'
+export { CONFIRM_TOKEN_BYTES, FILTER_TAG_BYTES, hitTokensOf } from './oprf-tokens.ts'

@@ -20,6 +20,8 @@ import { recordRoutes } from './routes/records.ts'
 import { requestRoutes } from './routes/requests.ts'
 import { caseRoutes } from './routes/cases.ts'
 import type { RequestService } from '../requests/service.ts'
+import type { HitService } from '../hits/service.ts'
+import { hitRoutes } from './routes/hits.ts'
 
 const PUBLIC_PREFIXES = ['/health', '/docs']
 
@@ -27,7 +29,7 @@ const PUBLIC_PREFIXES = ['/health', '/docs']
  * Builds the HTTP API: one plugin per resource, an OpenAPI document with a UI at `/docs`, and
  * bearer-token authentication on everything except health and docs.
  */
-export async function buildApp (service: NodeService, log: Logger, auditHeads: AuditHeads, requests?: RequestService): Promise<FastifyInstance> {
+export async function buildApp (service: NodeService, log: Logger, auditHeads: AuditHeads, requests?: RequestService, hits?: HitService): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: log as FastifyBaseLogger,
     // Requests Node's HTTP parser rejects (a garbage request line, too-long headers) get the
@@ -81,5 +83,6 @@ export async function buildApp (service: NodeService, log: Logger, auditHeads: A
     await app.register(requestRoutes(requests))
     await app.register(caseRoutes(requests))
   }
+  if (hits !== undefined) await app.register(hitRoutes(hits))
   return app as unknown as FastifyInstance
 }
