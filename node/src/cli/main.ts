@@ -6,10 +6,11 @@ import { federationCommand } from './federation.ts'
 import { importCommand } from './import.ts'
 import { initCommand } from './init.ts'
 import { auditCommand } from './audit.ts'
+import { hitCommand } from './hit.ts'
 import { policyCommand } from './policy.ts'
 import { startCommand } from './start.ts'
 
-const commands: Command[] = [initCommand, startCommand, importCommand, demoCommand, policyCommand, auditCommand, federationCommand]
+const commands: Command[] = [initCommand, startCommand, importCommand, demoCommand, policyCommand, auditCommand, federationCommand, hitCommand]
 
 function usage (): string {
   return [
@@ -40,6 +41,7 @@ async function main (argv: string[]): Promise<number> {
   if (command === policyCommand) return await policyCommand.main(rest)
   if (command === auditCommand) return await auditCommand.main(rest)
   if (command === federationCommand) return await federationCommand.main(rest)
+  if (command === hitCommand) return await hitCommand.main(rest)
 
   try {
     const values = parseCommandArgs(command, rest)
