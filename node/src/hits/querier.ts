@@ -7,6 +7,13 @@ import type { HitMessage, HitReply, HitSummary, PeerResult } from './types.ts'
 /** Full-filter downloads restarted because the peer's filter changed in between, before giving up. */
 const MAX_FILTER_RESTARTS = 3
 
+/**
+ * Most tags a peer's filter may have. A responder that publishes far more tags than it holds
+ * identifiers would make false positives, and so confirm tokens it can test guesses against,
+ * more likely.
+ */
+const MAX_FILTER_TAGS = 10_000_000
+
 /** Codes for which a peer counts as unanswered: it may hold the identifier but did not say. */
 const UNANSWERED_CODES = new Set(['ERR_PEER_TIMEOUT', 'ERR_PEER_UNREACHABLE', 'ERR_HIT_RATE_LIMITED', 'ERR_INTERNAL', 'ERR_STORE_FAILURE'])
 
@@ -85,6 +92,7 @@ export class HitQuerier {
         const tags = new Set(cached.tags)
         for (const tag of splitTags(reply.removed)) tags.delete(tag)
         for (const tag of splitTags(reply.added)) tags.add(tag)
+        if (tags.size > MAX_FILTER_TAGS) throw new errors.FrameMalformedError(`the hit filter of ${peer.jurisdiction} has ${tags.size} tags, more than the ${MAX_FILTER_TAGS} this node accepts`)
         return { epoch: reply.keyEpoch, version: reply.version, tags }
       }
     }
@@ -97,6 +105,7 @@ export class HitQuerier {
       for (;;) {
         const page = await this.#send(peer, { type: 'hit-filter', ...base, offset }, signal, 'hit-filter-result')
         if (version !== undefined && page.version !== version) { changed = true; break }
+        if (page.total > MAX_FILTER_TAGS) throw new errors.FrameMalformedError(`the hit filter of ${peer.jurisdiction} has ${page.total} tags, more than the ${MAX_FILTER_TAGS} this node accepts`)
         version = page.version
         keyEpoch = page.keyEpoch
         const pageTags = splitTags(page.tags)
