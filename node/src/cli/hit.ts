@@ -99,7 +99,9 @@ const listCommand: Command = {
       return 0
     }
     for (const hit of hits) {
-      const state = hit.requestId !== undefined ? `followed up by request ${hit.requestId}` : hit.overdue ? 'OVERDUE' : `follow up by ${hit.followUpBy}`
+      let state = `follow up by ${hit.followUpBy}`
+      if (hit.overdue) state = 'OVERDUE'
+      if (hit.requestId !== undefined) state = `followed up by request ${hit.requestId}`
       console.log(`${hit.hitId}  ${hit.direction === 'outgoing' ? 'from' : 'to  '} ${hit.peer}  ${hit.identifierType}  ${hit.matches.length} record(s)  ${state}`)
     }
     if (hits.length === 0) console.log('no hits')

@@ -51,5 +51,6 @@ export async function runHitStep (
   print(`    DE turns hit ${hit.hitId} into request ${followed.request.requestId} to SE in one step (${followed.request.status})`)
   const incoming = await node('SE').api.request<{ direction: string, peer: string, followUpBy: string }>('GET', `/hits/${hit.hitId}`)
   print(`    SE shows the hit from ${incoming.peer} with the same follow-up period, until ${incoming.followUpBy}`)
-  expect(followed.request.status === 'received' && incoming.followUpBy === hit.followUpBy, 'the follow-up request reaches SE and both ends show the follow-up period')
+  expect(followed.request.status === 'received', 'the follow-up request reaches SE')
+  expect(incoming.followUpBy === hit.followUpBy, 'both ends show the same follow-up period')
 }

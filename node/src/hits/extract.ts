@@ -2,9 +2,9 @@ import { normaliseIdentifier } from '@ceasefire/protocol'
 import type { IdentifierInput, NormalisedIdentifier } from '@ceasefire/protocol'
 
 /**
- * Lists the identifiers a record contains, normalised: a Firearm's serial number with its make,
- * a CryptoWallet's address with its chain, an OnlineIdentity's handle with its platform, a
- * Vehicle's VIN and its plate with its registration country, and a Person's key (family and
+ * Lists the normalised identifiers of a record. These are a Firearm's serial number with its
+ * make, a CryptoWallet's address with its chain, an OnlineIdentity's handle with its platform,
+ * a Vehicle's VIN and its plate with its registration country, and a Person's key (family and
  * given name with date of birth). A value that fails normalisation, such as a wallet address
  * with a bad checksum, is left out and counted in `skipped`, so one bad field never stops an
  * ingest.

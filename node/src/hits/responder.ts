@@ -26,7 +26,7 @@ export interface HitResponderInit {
 }
 
 /**
- * Answers the hit messages of other members: blinded evaluations, filter pages and deltas, and
+ * Responds to the hit messages of other members: blinded evaluations, filter pages and deltas, and
  * confirms. It writes one audit entry per evaluation and per confirm, naming the requester,
  * the identifier type and the outcome. It never stores or logs a blinded element, an OPRF
  * output or a token that matched nothing, because the node could test guesses against them.

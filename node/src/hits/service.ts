@@ -13,7 +13,7 @@ import { HitRateLimit } from './rate-limit.ts'
 import { HitResponder } from './responder.ts'
 import type { HitMessage, HitRecord, HitReply, PeerResult, QueryResult } from './types.ts'
 
-/** Default evaluations and confirms a node answers per requesting member per minute. */
+/** Default number of evaluations and confirms a node serves per requesting member per minute. */
 const DEFAULT_EVALUATIONS_PER_MINUTE = 600
 
 /** Default time a query waits for all peers. */
@@ -41,7 +41,7 @@ export interface HitServiceInit {
 }
 
 /**
- * Hit/no-hit queries of this node: its index and the responder that answers members, the
+ * Hit/no-hit queries of this node: its index and the responder that serves members, the
  * querier that asks them in parallel, the hits both ends keep with their follow-up period, and
  * the step from a hit to a request for information.
  */
@@ -81,7 +81,7 @@ export class HitService {
     return new HitService(init, await HitIndex.open(init.service.store, decide))
   }
 
-  /** Answers one message of another member; see HitResponder.respond for the errors. */
+  /** Responds to one message of another member; see HitResponder.respond for the errors. */
   async receive (message: HitMessage, remotePeerId: string): Promise<HitReply> {
     return await this.#responder.respond(message, remotePeerId)
   }

@@ -46,7 +46,7 @@ export type HitReply =
   | { type: 'hit-confirmed', queryId: string, outcome: 'hit' | 'no-hit', hit?: HitSummary }
   | { type: 'error', queryId?: string, code: string, message: string, retryAfterMs?: number }
 
-/** What one peer returned for a query. `unanswered` is never a no-hit: the peer may hold the identifier. */
+/** Result of a query at one peer. `unanswered` is never a no-hit, because the peer may hold the identifier. */
 export interface PeerResult {
   jurisdiction: string
   status: 'hit' | 'no-hit' | 'unanswered' | 'rejected'

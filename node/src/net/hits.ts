@@ -59,7 +59,7 @@ export async function handleHits (network: Network, handler: HitMessageHandler, 
  * limit, and a peer that misses it is reported as unanswered.
  *
  * @throws PeerRejectedError carrying the peer's code (and `retryAfterMs` for a rate limit) when
- *   it answers with an error frame, PeerTimeoutError when `signal` aborts, and
+ *   it replies with an error frame, PeerTimeoutError when `signal` aborts, and
  *   PeerUnreachableError when no stream could be opened or read.
  */
 export async function sendHitMessage (
