@@ -196,7 +196,7 @@ async function main (): Promise<void> {
     '',
     `### End to end across ${PEERS.length} nodes`,
     '',
-    `${PEERS.length} nodes in one process on 127.0.0.1, each holding ${FIREARMS_PER_NODE} firearms; one node queries the other nine in parallel, ${queries} queries after 20 warm-up queries, half of them serials one peer holds (${e2e.hits} hits in all). Filters were loaded during the warm-up, so a query is an evaluation at every peer and a confirm at the one that holds the serial.`,
+    `${PEERS.length} nodes in one process on 127.0.0.1, each holding ${FIREARMS_PER_NODE} firearms; one node queries the other nine in parallel, ${queries} queries after 20 warm-up queries, half of them serials one peer holds (${e2e.hits} hits in all, warm-up included). Filters were loaded during the warm-up, so a query is an evaluation at every peer and a confirm at the one that holds the serial.`,
     '',
     '| measurement | median | p95 | p99 | max | p99 ÷ baseline p99 |',
     '| --- | ---: | ---: | ---: | ---: | ---: |',
