@@ -49,6 +49,18 @@ export function blindInput (input: Uint8Array, fixedBlind?: Uint8Array): { blind
 }
 
 /**
+ * Blinds one input for `count` responders: HashToGroup once, then a fresh blind for each, so
+ * that no two responders see the same blinded element.
+ */
+export function blindInputs (input: Uint8Array, count: number): Array<{ blind: Uint8Array, blinded: Uint8Array }> {
+  const element = hashToGroup(input)
+  return Array.from({ length: count }, () => {
+    const blind = randomScalar()
+    return { blind, blinded: multiply(blind, element, 'input element') }
+  })
+}
+
+/**
  * Evaluates a blinded element with the responder's key.
  *
  * @throws HitElementInvalidError when `blinded` is not a canonical ristretto255 encoding or is

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { readFileSync } from 'node:fs'
-import { blindInput, deriveOprfKey, evaluateBlinded, evaluateDirect, finalizeOutput, generateOprfKey } from '../src/oprf.ts'
+import { blindInput, blindInputs, deriveOprfKey, evaluateBlinded, evaluateDirect, finalizeOutput, generateOprfKey } from '../src/oprf.ts'
 import { HitElementInvalidError } from '../src/errors.ts'
 
 interface OprfVectors {
@@ -50,4 +50,14 @@ t.test('oprf evaluation rejects invalid elements', async t => {
   t.throws(() => evaluateBlinded(key, new Uint8Array(31)), HitElementInvalidError)
   t.throws(() => evaluateBlinded(key, new Uint8Array(32)), { code: 'ERR_HIT_ELEMENT_INVALID' }, 'identity element')
   t.throws(() => evaluateBlinded(key, new Uint8Array(32).fill(0xff)), { code: 'ERR_HIT_ELEMENT_INVALID' }, 'non-canonical encoding')
+})
+
+t.test('oprf blinds per responder', async t => {
+  const key = generateOprfKey()
+  const input = new TextEncoder().encode('online-handle\u0000agora:cheapgunz')
+  const blindings = blindInputs(input, 3)
+  t.equal(new Set(blindings.map(b => toHex(b.blinded))).size, 3, 'each responder sees another blinded element')
+  for (const { blind, blinded } of blindings) {
+    t.equal(toHex(finalizeOutput(input, blind, evaluateBlinded(key, blinded))), toHex(evaluateDirect(key, input)))
+  }
 })

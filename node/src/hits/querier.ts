@@ -1,4 +1,4 @@
-import { blindInput, errors, finalizeOutput, hitTokensOf, oprfInputOf, NfpError } from '@ceasefire/protocol'
+import { errors, finalizeOutput, hitTokensOf, oprfInputOf, NfpError } from '@ceasefire/protocol'
 import type { IdentifierType, NormalisedIdentifier } from '@ceasefire/protocol'
 import type { Network } from '../net/network.ts'
 import { sendHitMessage } from '../net/hits.ts'
@@ -42,11 +42,14 @@ export class HitQuerier {
     this.#self = self
   }
 
-  /** Queries one peer; never throws, because every failure is a result for that peer. */
-  async queryPeer (peer: Peer, identifier: NormalisedIdentifier, queryId: string, signal: AbortSignal): Promise<{ result: Omit<PeerResult, 'hit'>, hit?: HitSummary }> {
+  /**
+   * Queries one peer with a blinding made for it (see blindInputs); never throws, because every
+   * failure is a result for that peer.
+   */
+  async queryPeer (peer: Peer, identifier: NormalisedIdentifier, blinding: { blind: Uint8Array, blinded: Uint8Array }, queryId: string, signal: AbortSignal): Promise<{ result: Omit<PeerResult, 'hit'>, hit?: HitSummary }> {
     try {
       const input = oprfInputOf(identifier)
-      const { blind, blinded } = blindInput(input)
+      const { blind, blinded } = blinding
       const evaluation = await this.#send(peer, {
         type: 'hit-evaluate', queryId, sender: this.#self, receiver: peer.jurisdiction, identifierType: identifier.type, suite: 'ristretto255-SHA512', blinded: Buffer.from(blinded).toString('base64url')
       }, signal, 'hit-evaluated')

@@ -26,10 +26,11 @@ export interface HitResponderInit {
 }
 
 /**
- * Responds to the hit messages of other members: blinded evaluations, filter pages and deltas, and
- * confirms. It writes one audit entry per evaluation and per confirm, naming the requester,
- * the identifier type and the outcome. It never stores or logs a blinded element, an OPRF
- * output or a token that matched nothing, because the node could test guesses against them.
+ * Responds to the hit messages of other members: blinded evaluations, filter pages and deltas,
+ * and confirms, each counted against the requester's rate limit. It writes one audit entry per
+ * evaluation and per confirm, naming the requester, the identifier type and the outcome. It
+ * never stores or logs a blinded element, an OPRF output or a token that matched nothing,
+ * because the node could test guesses against them.
  */
 export class HitResponder {
   readonly #init: HitResponderInit
@@ -45,7 +46,7 @@ export class HitResponder {
    *
    * @throws PeerIdentityMismatchError when `sender` or `receiver` do not fit the connection,
    *   HitTypeForbiddenError when the policy forbids the requester this type,
-   *   HitRateLimitedError when the requester exceeds its limit, HitElementInvalidError for a
+   *   HitRateLimitedError when the requester exceeds its limit of messages, HitElementInvalidError for a
    *   malformed element or token, and HitKeyEpochStaleError for a confirm under an old key.
    */
   async respond (message: HitMessage, remotePeerId: string): Promise<HitReply> {
@@ -59,7 +60,7 @@ export class HitResponder {
       case 'hit-evaluate':
         return await this.#evaluate(requester, message)
       case 'hit-filter':
-        return await this.#filter(message)
+        return await this.#filter(requester, message)
       case 'hit-confirm':
         return await this.#confirm(requester, message)
     }
@@ -90,7 +91,9 @@ export class HitResponder {
     return { type: 'hit-evaluated', queryId: message.queryId, identifierType: message.identifierType, suite: 'ristretto255-SHA512', keyEpoch: epoch, filterVersion: version, evaluated: Buffer.from(evaluated).toString('base64url') }
   }
 
-  async #filter (message: Extract<HitMessage, { type: 'hit-filter' }>): Promise<HitReply> {
+  async #filter (requester: string, message: Extract<HitMessage, { type: 'hit-filter' }>): Promise<HitReply> {
+    // Filter pages count against the limit too, so that repeated full downloads cannot load the node.
+    await this.#limit(requester, message)
     const type = message.identifierType
     const { epoch } = this.#init.index.filterState(type)
     const common = { type: 'hit-filter-result' as const, identifierType: type, keyEpoch: epoch, tagBytes: 5 as const }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { errors, normaliseIdentifier } from '@ceasefire/protocol'
+import { blindInputs, errors, normaliseIdentifier, oprfInputOf } from '@ceasefire/protocol'
 import type { IdentifierInput, NfpRecord } from '@ceasefire/protocol'
 import type { Logger } from 'pino'
 import type { Network } from '../net/network.ts'
@@ -106,7 +106,8 @@ export class HitService {
     const started = this.#now()
     const timeoutMs = options.timeoutMs ?? this.#service.config.hits?.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS
     const signal = AbortSignal.timeout(timeoutMs)
-    const answers = await Promise.all(targets.map(async member => await this.#querier.queryPeer(member, identifier, queryId, signal)))
+    const blindings = blindInputs(oprfInputOf(identifier), targets.length)
+    const answers = await Promise.all(targets.map(async (member, i) => await this.#querier.queryPeer(member, identifier, blindings[i]!, queryId, signal)))
 
     const hits: HitRecord[] = []
     const results: PeerResult[] = answers.map(({ result, hit }) => {
