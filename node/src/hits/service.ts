@@ -72,6 +72,9 @@ export class HitService {
       now: this.#now
     })
     this.#querier = new HitQuerier(init.network, init.service.jurisdiction)
+    init.requests.on('case-opened', (opened: { requestId: string, requester: string, recordIds: string[] }) => {
+      this.#linkIncoming(opened).catch((err: unknown) => { this.#log.error({ err: (err as Error).message, requestId: opened.requestId }, 'linking a request to its hit failed') })
+    })
   }
 
   /** Opens the hit index, which from then on follows every record change of the store. */
@@ -127,7 +130,7 @@ export class HitService {
     return { queryId, identifierType: identifier.type, startedAt: started.toISOString(), durationMs: this.#now().getTime() - started.getTime(), results }
   }
 
-  /** Lists the hits of both directions, newest first, with `overdue` set on outgoing hits whose follow-up period passed without a request. */
+  /** Lists the hits of both directions, newest first, with `overdue` set on hits whose follow-up period passed without a request. */
   async listHits (): Promise<Array<HitRecord & { overdue: boolean }>> {
     const stored = await this.#service.store.range<HitRecord>('hits', { gte: 'h!', lt: 'h"' })
     return stored.map(([, hit]) => this.#withOverdue(hit)).sort((a, b) => b.at.localeCompare(a.at))
@@ -176,10 +179,26 @@ export class HitService {
     return { hit: this.#withOverdue(updated), request }
   }
 
-  // NOTE: an incoming hit never shows as overdue, because the responder does not yet link the
-  // request that follows a hit back to it.
+  /**
+   * Marks the incoming hits a new request follows up: those reported to the same member,
+   * not yet followed up, that name a record the request names.
+   */
+  async #linkIncoming (opened: { requestId: string, requester: string, recordIds: string[] }): Promise<void> {
+    const requested = new Set(opened.recordIds)
+    for (const hit of await this.listHits()) {
+      if (hit.direction !== 'incoming' || hit.peer !== opened.requester || hit.requestId !== undefined) continue
+      if (!hit.matches.some(match => requested.has(match.reference))) continue
+      const { overdue, ...stored } = hit
+      await this.#service.store.commit({
+        writes: [{ collection: 'hits', key: `h!${hit.hitId}`, value: { ...stored, requestId: opened.requestId, requestedAt: this.#now().toISOString() } }],
+        audit: [{ event: 'hit.followed-up', peer: hit.peer, messageId: opened.requestId, detail: `hit ${hit.hitId} followed up by request ${opened.requestId}${overdue ? ' after its follow-up period' : ''}` }]
+      })
+    }
+  }
+
+  /** Adds `overdue`: the follow-up period passed without a request following the hit up. */
   #withOverdue (hit: HitRecord): HitRecord & { overdue: boolean } {
-    const overdue = hit.direction === 'outgoing' && hit.requestId === undefined && this.#now().getTime() > Date.parse(hit.followUpBy)
+    const overdue = hit.requestId === undefined && this.#now().getTime() > Date.parse(hit.followUpBy)
     return { ...hit, overdue }
   }
 }

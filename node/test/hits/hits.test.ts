@@ -7,7 +7,7 @@ import { pino } from 'pino'
 import { evaluateDirect, hitTokensOf, normaliseIdentifier, oprfInputOf } from '../../../protocol/src/index.ts'
 import type { IdentifierInput } from '../../../protocol/src/index.ts'
 import { POLICIES_DIR, firearmDraft, startCluster } from '../helpers/cluster.ts'
-import { completeRequest } from '../requests/helpers.ts'
+import { completeRequest, eventually } from '../requests/helpers.ts'
 
 // The test policies are the repository's, with one national rule that forbids NL to query
 // online handles at SE.
@@ -151,6 +151,7 @@ t.test('hit turns into a request', async t => {
   t.equal(seHit.peer, 'DE')
   t.equal(seHit.followUpBy, hit!.followUpBy, 'both ends show the same follow-up period')
   t.equal(seHit.identifier, undefined, 'the responder keeps no identifier')
+  t.ok(await eventually(async () => (await cluster.node('SE').hits.getHit(hit!.hitId)).requestId === body.request.requestId), 'SE links the request to the hit it follows')
   const cases = await cluster.node('SE').requests.listCases()
   t.ok(cases.some(entry => entry.requestId === body.request.requestId && entry.items.some(item => item.recordId === 'urn:nfp:se:firearm:fa-1')), 'SE opened a case on the hit record')
 })
