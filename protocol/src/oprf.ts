@@ -1,10 +1,10 @@
 /**
  * The oblivious pseudorandom function of the hit/no-hit protocol: RFC 9497 in OPRF mode
  * (mode 0x00) over ristretto255 with SHA-512. Group operations use libsodium (WebAssembly,
- * `libsodium-wrappers-sumo`), which measured about 30 times faster per scalar multiplication
- * than `@noble/curves` 2.4 on the project's build machine; expand_message_xmd and key
- * derivation come from `@noble/curves`. The conformance vectors in `conformance/vectors/oprf/`
- * check this module against the RFC.
+ * `libsodium-wrappers-sumo` 0.8), because it measured about 30 times faster per scalar
+ * multiplication than `@noble/curves` 2.4 on the project's build machine. expand_message_xmd
+ * and key derivation come from `@noble/curves`. The conformance vectors in
+ * `conformance/vectors/oprf/` check this module against the RFC.
  */
 import { expand_message_xmd } from '@noble/curves/abstract/hash-to-curve.js'
 import { ristretto255_oprf } from '@noble/curves/ed25519.js'
@@ -29,7 +29,7 @@ const CONTEXT = new Uint8Array([...encoder.encode('OPRFV1-'), 0x00, ...encoder.e
 const HASH_TO_GROUP_DST = new Uint8Array([...encoder.encode('HashToGroup-'), ...CONTEXT])
 const FINALIZE_LABEL = encoder.encode('Finalize')
 
-/** A responder's secret key for one identifier type: a random non-zero scalar, 32 bytes little-endian. */
+/** Generates a responder's secret key for one identifier type: a random non-zero scalar, 32 bytes little-endian. */
 export function generateOprfKey (): Uint8Array {
   return randomScalar()
 }
