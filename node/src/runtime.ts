@@ -19,6 +19,8 @@ import { handleRequests } from './net/requests.ts'
 import { handleHits } from './net/hits.ts'
 import { HitService } from './hits/service.ts'
 import { RequestService } from './requests/service.ts'
+import { ProposalService } from './initiative/proposals.ts'
+import { demoClockRoutes } from './http/routes/demo-clock.ts'
 import { loadActivePolicy, watchPolicies } from './policy-reload.ts'
 import type { ActivePolicy } from './policy-reload.ts'
 import { NodeService } from './service.ts'
@@ -28,6 +30,7 @@ import { NodeStore } from './store/store.ts'
 export interface RunningNode {
   service: NodeService
   requests: RequestService
+  proposals: ProposalService
   hits: HitService
   auditHeads: AuditHeads
   app: FastifyInstance
@@ -84,6 +87,8 @@ export async function startNode (config: NodeConfig, log?: Logger, secrets: Secr
     })
   }
   const requests = new RequestService({ service, network, log: logger.child({ component: 'requests' }) })
+  const proposals = new ProposalService({ service, log: logger.child({ component: 'initiative' }) })
+  service.onIngested((stored) => { void proposals.consider(stored) })
   await handleRequests(network, async (message, remote) => await requests.receive(message, remote), logger)
 
   let auditHeads: AuditHeads
@@ -106,7 +111,11 @@ export async function startNode (config: NodeConfig, log?: Logger, secrets: Secr
   }
   service.start()
   requests.start()
-  const app = await buildApp(service, logger, auditHeads, requests, hits)
+  const app = await buildApp(service, logger, auditHeads, requests, proposals, hits)
+  if (config.demoClockControl === true) {
+    logger.warn('demo clock control is on (demoClockControl in the configuration): POST /demo/clock can move the deadline clock; never use this in service')
+    await app.register(demoClockRoutes({ requests, proposals }))
+  }
   let url: string
   try {
     url = await app.listen({ host: config.http.host, port: config.http.port })
@@ -144,6 +153,7 @@ export async function startNode (config: NodeConfig, log?: Logger, secrets: Secr
   return {
     service,
     requests,
+    proposals,
     hits,
     auditHeads,
     app,

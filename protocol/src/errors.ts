@@ -280,6 +280,16 @@ export class HitNotFoundError extends NfpError {
   static override readonly statusCode = 404
 }
 
+export class ProposalNotFoundError extends NfpError {
+  static override readonly code = 'ERR_PROPOSAL_NOT_FOUND'
+  static override readonly statusCode = 404
+}
+
+export class ProposalStateError extends NfpError {
+  static override readonly code = 'ERR_PROPOSAL_STATE'
+  static override readonly statusCode = 409
+}
+
 /** Every error class, keyed by its code; the error table in docs/errors.md must match it. */
 export const errorClasses = {
   ERR_RECORD_INVALID: RecordInvalidError,
@@ -331,6 +341,8 @@ export const errorClasses = {
   ERR_HIT_ELEMENT_INVALID: HitElementInvalidError,
   ERR_HIT_KEY_EPOCH_STALE: HitKeyEpochStaleError,
   ERR_HIT_NOT_FOUND: HitNotFoundError,
+  ERR_PROPOSAL_NOT_FOUND: ProposalNotFoundError,
+  ERR_PROPOSAL_STATE: ProposalStateError,
   ERR_INTERNAL: InternalError
 } as const
 

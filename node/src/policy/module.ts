@@ -102,6 +102,7 @@ function loadWithBases (name: string, directory: string, chain: readonly string[
     file,
     hash: `sha256:${createHash('sha256').update(canonicalize(contents)).digest('hex')}`,
     rules: [...(base?.module.rules ?? []), ...checked.rules.map(compiled => compiled.rule)],
+    copyRules: [...(base?.module.copyRules ?? []), ...checked.copyRules],
     hitQueries: [...(base?.module.hitQueries ?? []), ...checked.hitQueries],
     ...(base === undefined ? {} : { base: base.module })
   }

@@ -38,12 +38,12 @@ export interface PolicyCase {
 }
 
 const FILE_KEYS = ['records', 'cases']
-const CASE_KEYS = ['name', 'section', 'record', 'patch', 'recordValid', 'self', 'recipient', 'sender', 'request', 'linked', 'now', 'expect']
+const CASE_KEYS = ['name', 'section', 'record', 'patch', 'recordValid', 'self', 'recipient', 'sender', 'request', 'peer', 'linked', 'now', 'expect']
 const EXPECT_KEYS = ['effect', 'rules', 'removedFields', 'withheldLinks', 'attached', 'approvers', 'errors']
 const REQUEST_KEYS = ['requester', 'purpose', 'offence', 'urgent']
 const ATTACHED_KEYS = ['reviewBy', 'noOnwardSharingWithoutConsent', 'handlingCode']
 // An index decision has no counterpart, so its cases name only `self`.
-const COUNTERPART_KEY: Readonly<Record<Section, string>> = { outbound: 'recipient', inbound: 'sender', request: 'request', index: 'self' }
+const COUNTERPART_KEY: Readonly<Record<Section, string>> = { outbound: 'recipient', inbound: 'sender', request: 'request', initiative: 'peer', index: 'self' }
 const COUNTRY_CODE = /^[A-Z]{2}$/
 
 /**
