@@ -1,5 +1,5 @@
 /**
- * Character tables shared by the identifier normalisers (SPEC.md section 10.2). Each table is
+ * Character tables shared by the identifier normalisers (SPEC.md section 10.1). Each table is
  * part of the protocol: changing one changes which identifiers match.
  */
 

@@ -1,5 +1,5 @@
 /**
- * Normalisation of identifiers for hit/no-hit queries (SPEC.md section 10.2). Every node treats
+ * Normalisation of identifiers for hit/no-hit queries (SPEC.md section 10.1). Every node treats
  * two values with the same normal form as one identifier, so each rule here is part of the
  * protocol. The vectors in `conformance/vectors/normalisation/` pin the rules down.
  */

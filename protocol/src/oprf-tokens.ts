@@ -1,5 +1,5 @@
 /**
- * Values derived from an OPRF output in the hit/no-hit protocol (SPEC.md section 10.4): the
+ * Values derived from an OPRF output in the hit/no-hit protocol (SPEC.md section 10.2): the
  * short filter tag a responder publishes, and the confirm token a querier sends only after its
  * tag is in the filter. Separate labels make the two unrelated to each other.
  */

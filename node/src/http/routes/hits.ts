@@ -7,7 +7,7 @@ import { errorResponses } from '../schemas.ts'
 const Text = (maxLength: number) => Type.String({ minLength: 1, maxLength })
 
 const Identifier = Type.Object({
-  type: Type.Union(IDENTIFIER_TYPES.map(type => Type.Literal(type)), { description: 'Identifier type; the other members depend on it (SPEC.md section 10.2).' }),
+  type: Type.Union(IDENTIFIER_TYPES.map(type => Type.Literal(type)), { description: 'Identifier type; the other members depend on it (SPEC.md section 10.1).' }),
   serialNumber: Type.Optional(Text(200)),
   make: Type.Optional(Text(500)),
   address: Type.Optional(Text(200)),
