@@ -65,6 +65,16 @@ t.test('serial variants and homoglyphs hit', async t => {
   }
 })
 
+t.test('new record is found through a filter delta', async t => {
+  const before = se.hits.index.filterState('firearm-serial').version
+  await se.service.ingest(firearmDraft('SE', 'fa-2', { serialNumber: 'NEW-0042', make: 'Beretta' }))
+  t.equal(se.hits.index.filterState('firearm-serial').version, before + 1)
+  const result = await cluster.node('DE').hits.query(serial('new 0042', 'Beretta'))
+  t.equal(statusOf(result, 'SE'), 'hit', 'DE brings its copy of the filter up to date and finds the new serial')
+  const audit = await se.service.store.listAudit(0, 100_000)
+  t.ok(audit.some(entry => entry.event === 'hit.index' && entry.recordId === 'urn:nfp:se:firearm:fa-2' && entry.decision === 'permit'), 'the index decision is audited')
+})
+
 t.test('different serial gives no hit', async t => {
   for (const other of ['ABC123457', 'ABC12345', 'XABC123456']) {
     const result = await cluster.node('DE').hits.query(serial(other))
