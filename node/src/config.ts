@@ -20,6 +20,10 @@ const ConfigSchema = Type.Object({
   }, { additionalProperties: false }),
   acceptVersion1Signatures: Type.Optional(Type.Boolean({ description: 'Accept received records whose signature is version 1 (one JWS over the whole record), as nodes sent before signature version 2. Default true; set false once every member signs with version 2.' })),
   shareTimeoutMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 600000, description: 'How long a share request waits for the receipt before it answers `queued` (ms).' })),
+  hits: Type.Optional(Type.Object({
+    maxEvaluationsPerMinute: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000000, description: 'Hit-query messages (evaluations, filter pages and confirms) this node serves per requesting member per minute.' })),
+    queryTimeoutMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 600000, description: 'How long a hit query waits for all peers before it reports the rest as unanswered (ms).' }))
+  }, { additionalProperties: false })),
   policyTrust: Type.Optional(Type.Object({
     keys: Type.Array(Type.Object({
       kid: Type.String({ minLength: 1 }),

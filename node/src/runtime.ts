@@ -17,6 +17,8 @@ import { handleMembershipExchange } from './net/membership-exchange.ts'
 import { createNetwork, greetMembers } from './net/network.ts'
 import { handleShare } from './net/share.ts'
 import { handleRequests } from './net/requests.ts'
+import { handleHits } from './net/hits.ts'
+import { HitService } from './hits/service.ts'
 import { RequestService } from './requests/service.ts'
 import { ProposalService } from './initiative/proposals.ts'
 import { demoClockRoutes } from './http/routes/demo-clock.ts'
@@ -30,6 +32,7 @@ export interface RunningNode {
   service: NodeService
   requests: RequestService
   proposals: ProposalService
+  hits: HitService
   auditHeads: AuditHeads
   app: FastifyInstance
   /** Base URL of the HTTP API, e.g. http://127.0.0.1:7101 */
@@ -91,7 +94,11 @@ export async function startNode (config: NodeConfig, log?: Logger, secrets: Secr
   await handleRequests(network, async (message, remote) => await requests.receive(message, remote), logger)
 
   let auditHeads: AuditHeads
+  let hits: HitService
   try {
+    hits = await HitService.start({ service, requests, network, log: logger.child({ component: 'hits' }) })
+    await hits.index.rebuildIfPolicyChanged(active.module.hash)
+    await handleHits(network, async (message, remote) => await hits.receive(message, remote), logger)
     // Audit heads read the membership through the service, so they follow accepted updates.
     const currentMembership = {
       get federation () { return service!.membership.federation },
@@ -106,7 +113,7 @@ export async function startNode (config: NodeConfig, log?: Logger, secrets: Secr
   }
   service.start()
   requests.start()
-  const app = await buildApp(service, logger, auditHeads, requests, proposals)
+  const app = await buildApp(service, logger, auditHeads, requests, proposals, hits)
   if (config.demoClockControl === true) {
     logger.warn('demo clock control is on (demoClockControl in the configuration): POST /demo/clock can move the deadline clock; never use this in service')
     await app.register(demoClockRoutes({ requests, proposals }))
@@ -131,6 +138,7 @@ export async function startNode (config: NodeConfig, log?: Logger, secrets: Secr
       if (next.module.hash === service!.policy.hash) return
       warnIfUnsigned(next, logger)
       service!.setPolicy(next.module)
+      await hits.index.rebuildIfPolicyChanged(next.module.hash)
       await store.commit({ audit: [{ event: 'policy.loaded', policyHash: next.module.hash, detail: `${next.module.jurisdiction} ${next.module.version}, ${describeSigners(next)}` }] })
       logger.info({ policyHash: next.module.hash, version: next.module.version }, 'policy module reloaded')
     } catch (err) {
@@ -148,6 +156,7 @@ export async function startNode (config: NodeConfig, log?: Logger, secrets: Secr
     service,
     requests,
     proposals,
+    hits,
     auditHeads,
     app,
     url,

@@ -240,6 +240,46 @@ export class RefusalGroundInvalidError extends NfpError {
   static override readonly statusCode = 400
 }
 
+export class IdentifierInvalidError extends NfpError {
+  static override readonly code = 'ERR_IDENTIFIER_INVALID'
+  static override readonly statusCode = 400
+}
+
+export class IdentifierChecksumError extends NfpError {
+  static override readonly code = 'ERR_IDENTIFIER_CHECKSUM'
+  static override readonly statusCode = 400
+}
+
+export class IdentifierTypeUnknownError extends NfpError {
+  static override readonly code = 'ERR_IDENTIFIER_TYPE_UNKNOWN'
+  static override readonly statusCode = 400
+}
+
+export class HitRateLimitedError extends NfpError {
+  static override readonly code = 'ERR_HIT_RATE_LIMITED'
+  static override readonly statusCode = 429
+}
+
+export class HitTypeForbiddenError extends NfpError {
+  static override readonly code = 'ERR_HIT_TYPE_FORBIDDEN'
+  static override readonly statusCode = 403
+}
+
+export class HitElementInvalidError extends NfpError {
+  static override readonly code = 'ERR_HIT_ELEMENT_INVALID'
+  static override readonly statusCode = 400
+}
+
+export class HitKeyEpochStaleError extends NfpError {
+  static override readonly code = 'ERR_HIT_KEY_EPOCH_STALE'
+  static override readonly statusCode = 409
+}
+
+export class HitNotFoundError extends NfpError {
+  static override readonly code = 'ERR_HIT_NOT_FOUND'
+  static override readonly statusCode = 404
+}
+
 export class ProposalNotFoundError extends NfpError {
   static override readonly code = 'ERR_PROPOSAL_NOT_FOUND'
   static override readonly statusCode = 404
@@ -318,6 +358,14 @@ export const errorClasses = {
   ERR_CASE_NOT_FOUND: CaseNotFoundError,
   ERR_CASE_STATE: CaseStateError,
   ERR_REFUSAL_GROUND_INVALID: RefusalGroundInvalidError,
+  ERR_IDENTIFIER_INVALID: IdentifierInvalidError,
+  ERR_IDENTIFIER_CHECKSUM: IdentifierChecksumError,
+  ERR_IDENTIFIER_TYPE_UNKNOWN: IdentifierTypeUnknownError,
+  ERR_HIT_RATE_LIMITED: HitRateLimitedError,
+  ERR_HIT_TYPE_FORBIDDEN: HitTypeForbiddenError,
+  ERR_HIT_ELEMENT_INVALID: HitElementInvalidError,
+  ERR_HIT_KEY_EPOCH_STALE: HitKeyEpochStaleError,
+  ERR_HIT_NOT_FOUND: HitNotFoundError,
   ERR_PROPOSAL_NOT_FOUND: ProposalNotFoundError,
   ERR_PROPOSAL_STATE: ProposalStateError,
   ERR_SIG_DISCLOSURE_INVALID: SignatureDisclosureInvalidError,

@@ -31,3 +31,7 @@ export { MEMBERSHIP_SIGNATURE_TYP, signMembership, trustAnchorOf, verifyMembersh
 export type { SignedMembership, TrustAnchor } from './signed-membership.ts'
 export { STATEMENT_TYPES, signStatement, verifyStatement } from './statements.ts'
 export type { Statement, StatementKeyResolver, StatementKind } from './statements.ts'
+export { IDENTIFIER_TYPES, normaliseIdentifier, oprfInputOf } from './normalise.ts'
+export type { IdentifierInput, IdentifierType, NormalisedIdentifier } from './normalise.ts'
+export { OPRF_ELEMENT_BYTES, OPRF_OUTPUT_BYTES, OPRF_SUITE, blindInput, blindInputs, evaluateBlinded, evaluateDirect, finalizeOutput, generateOprfKey } from './oprf.ts'
+export { CONFIRM_TOKEN_BYTES, FILTER_TAG_BYTES, hitTokensOf } from './oprf-tokens.ts'

@@ -6,12 +6,13 @@ import { federationCommand } from './federation.ts'
 import { importCommand } from './import.ts'
 import { initCommand } from './init.ts'
 import { auditCommand } from './audit.ts'
+import { hitCommand } from './hit.ts'
 import { caseCommand } from './case.ts'
 import { policyCommand } from './policy.ts'
 import { requestCommand } from './request.ts'
 import { startCommand } from './start.ts'
 
-const commands: Command[] = [initCommand, startCommand, importCommand, demoCommand, policyCommand, auditCommand, federationCommand, requestCommand, caseCommand]
+const commands: Command[] = [initCommand, startCommand, importCommand, demoCommand, policyCommand, auditCommand, federationCommand, requestCommand, caseCommand, hitCommand]
 
 function usage (): string {
   return [
@@ -42,6 +43,7 @@ async function main (argv: string[]): Promise<number> {
   if (command === policyCommand) return await policyCommand.main(rest)
   if (command === auditCommand) return await auditCommand.main(rest)
   if (command === federationCommand) return await federationCommand.main(rest)
+  if (command === hitCommand) return await hitCommand.main(rest)
   if (command === requestCommand) return await requestCommand.main(rest)
   if (command === caseCommand) return await caseCommand.main(rest)
 

@@ -3,6 +3,7 @@ import { NfpError } from '@ceasefire/protocol'
 import { planAgoraImport } from '../import/agora.ts'
 import type { DemoNode } from './federation.ts'
 import { syntheticPerson } from './synthetic.ts'
+import { runHitStep } from './hit-step.ts'
 
 /** Path of the real Agora listings shipped in the repository. */
 export const AGORA_CSV = new URL('../../../data/agora-weapons-2014/agora_weapons_listings_2014Q1.csv', import.meta.url)
@@ -238,6 +239,10 @@ export async function runScenario (nodes: Map<string, DemoNode>, print: (line: s
     const copies = await node('DE').api.request<Array<{ to: string, exchange: string, rule: { ruleId: string } }>>('GET', '/copies')
     print(`    Copies DE owes under its policy module: ${copies.length === 0 ? 'none' : copies.map(c => `${c.exchange} to ${c.to} (${c.rule.ruleId})`).join(', ')}; they wait at GET /copies, as this node has no SIENA connection`)
   }
+
+  // --- Hit/no-hit step: a separate step, kept in hit-step.ts.
+  await runHitStep(node, imported, print, expect)
+  // --- End of the hit/no-hit step.
 
   // 7. Audit.
   print('')

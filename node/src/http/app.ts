@@ -23,6 +23,8 @@ import { proposalRoutes } from './routes/proposals.ts'
 import type { ProposalService } from '../initiative/proposals.ts'
 import { caseRoutes } from './routes/cases.ts'
 import type { RequestService } from '../requests/service.ts'
+import type { HitService } from '../hits/service.ts'
+import { hitRoutes } from './routes/hits.ts'
 
 const PUBLIC_PREFIXES = ['/health', '/docs']
 
@@ -30,7 +32,7 @@ const PUBLIC_PREFIXES = ['/health', '/docs']
  * Builds the HTTP API: one plugin per resource, an OpenAPI document with a UI at `/docs`, and
  * bearer-token authentication on everything except health and docs.
  */
-export async function buildApp (service: NodeService, log: Logger, auditHeads: AuditHeads, requests?: RequestService, proposals?: ProposalService): Promise<FastifyInstance> {
+export async function buildApp (service: NodeService, log: Logger, auditHeads: AuditHeads, requests?: RequestService, proposals?: ProposalService, hits?: HitService): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: log as FastifyBaseLogger,
     // Requests Node's HTTP parser rejects (a garbage request line, too-long headers) get the
@@ -86,5 +88,6 @@ export async function buildApp (service: NodeService, log: Logger, auditHeads: A
     await app.register(copyRoutes(service))
   }
   if (proposals !== undefined) await app.register(proposalRoutes(proposals))
+  if (hits !== undefined) await app.register(hitRoutes(hits))
   return app as unknown as FastifyInstance
 }

@@ -13,7 +13,8 @@ export const SECTION_VARIABLES: Readonly<Record<Section, Readonly<Record<string,
   outbound: { self: 'nfp.Party', recipient: 'nfp.Party', now: TIMESTAMP },
   inbound: { self: 'nfp.Party', sender: 'nfp.Party', now: TIMESTAMP },
   request: { self: 'nfp.Party', request: 'nfp.Request', now: TIMESTAMP },
-  initiative: { self: 'nfp.Party', peer: 'nfp.Party', now: TIMESTAMP }
+  initiative: { self: 'nfp.Party', peer: 'nfp.Party', now: TIMESTAMP },
+  index: { self: 'nfp.Party', now: TIMESTAMP }
 }
 
 /**

@@ -442,6 +442,8 @@ export class RequestService extends EventEmitter {
         ]
       })
       this.#log.info({ caseId, peer: message.sender, items: items.length }, 'request case opened')
+      // The hit service links a request that follows a hit to it.
+      this.emit('case-opened', { caseId, requestId: message.requestId, requester: message.sender, recordIds: items.map(i => i.recordId) })
       // The delay notice goes out once the requester has the acknowledgement that created the request.
       if (writes.length > 0) setImmediate(() => { void this.flushOutbox(false, message.sender) })
       return reply

@@ -67,7 +67,7 @@ export interface RecordFilter {
 }
 
 /** Sublevels that modules other than the store keep their state in. */
-export const COLLECTIONS = ['delivery', 'receipts', 'disclosures', 'cursors', 'quarantine', 'requests', 'cases', 'request-outbox', 'request-inbox', 'copies', 'proposals'] as const
+export const COLLECTIONS = ['delivery', 'receipts', 'disclosures', 'cursors', 'quarantine', 'requests', 'cases', 'request-outbox', 'request-inbox', 'copies', 'proposals', 'hit-index', 'hits'] as const
 export type CollectionName = typeof COLLECTIONS[number]
 
 /** A put (with `value`) or a delete (without) in one of the collections. */
@@ -82,6 +82,8 @@ export interface Commit {
   record?: StoredRecord
   /** Removes a stored record and its index entries. */
   deleteRecordId?: string
+  /** Runs the record observer again for this stored record, unchanged, as when the hit index policy changed. */
+  reobserveRecordId?: string
   writes?: CollectionWrite[]
   /**
    * Runs inside the commit queue with the stored version of `record`, before anything is
@@ -94,6 +96,14 @@ export interface Commit {
 }
 
 type Json = Record<string, unknown>
+
+/**
+ * Called inside `commit` for every stored record that is written or deleted, with the stored
+ * version before and after. It returns writes and audit entries that go into the same atomic
+ * batch, and `applied`, which runs once the batch is on disk. Throwing aborts the commit.
+ */
+export type RecordObserver = (before: StoredRecord | undefined, after: StoredRecord | undefined) =>
+  { writes: CollectionWrite[], audit: AuditDraft[], applied: () => void } | undefined
 
 const GENESIS_HASH = 'sha256:' + '0'.repeat(64)
 
@@ -114,6 +124,7 @@ export class NodeStore {
   #auditHead = GENESIS_HASH
   #inboxSeq = 0
   #queue: Promise<unknown> = Promise.resolve()
+  #observer: RecordObserver | undefined
 
   private constructor (db: Level<string, Json>) {
     this.#db = db
@@ -122,6 +133,11 @@ export class NodeStore {
     this.#inbox = db.sublevel<string, Json>('inbox', { valueEncoding: 'json' })
     this.#audit = db.sublevel<string, Json>('audit', { valueEncoding: 'json' })
     for (const name of COLLECTIONS) this.#collections.set(name, db.sublevel<string, Json>(name, { valueEncoding: 'json' }))
+  }
+
+  /** Sets the observer that derived indexes (the hit index) use to follow record changes. */
+  observeRecords (observer: RecordObserver | undefined): void {
+    this.#observer = observer
   }
 
   /** Reads one value of a collection. */
@@ -238,6 +254,11 @@ export class NodeStore {
 
   async #commit (change: Commit): Promise<{ audit: AuditEntry[] }> {
     const ops: Array<{ type: 'put', sublevel: any, key: string, value: unknown }> = []
+    const observed: Array<{ writes: CollectionWrite[], audit: AuditDraft[], applied: () => void }> = []
+    const observe = (before: StoredRecord | undefined, after: StoredRecord | undefined): void => {
+      const result = this.#observer?.(before, after)
+      if (result !== undefined) observed.push(result)
+    }
 
     if (change.record !== undefined) {
       const record = change.record.signed.record
@@ -252,6 +273,7 @@ export class NodeStore {
       if (existing?.origin === 'received') ops.push({ type: 'del', sublevel: this.#index, key: reviewKey(existing) } as any)
       // Only received records are deleted at their review date; the originator reviews its own.
       if (change.record.origin === 'received') ops.push({ type: 'put', sublevel: this.#index, key: reviewKey(change.record), value: '' })
+      observe(existing, change.record)
     }
 
     if (change.deleteRecordId !== undefined) {
@@ -262,10 +284,16 @@ export class NodeStore {
         ops.push({ type: 'del', sublevel: this.#index, key: `type!${record.type}!${record.id}` } as any)
         ops.push({ type: 'del', sublevel: this.#index, key: `jur!${record.provenance.jurisdiction}!${record.id}` } as any)
         if (existing.origin === 'received') ops.push({ type: 'del', sublevel: this.#index, key: reviewKey(existing) } as any)
+        observe(existing, undefined)
       }
     }
 
-    for (const write of change.writes ?? []) {
+    if (change.reobserveRecordId !== undefined) {
+      const existing = await this.getRecord(change.reobserveRecordId)
+      if (existing !== undefined) observe(existing, existing)
+    }
+
+    for (const write of [...change.writes ?? [], ...observed.flatMap(result => result.writes)]) {
       const sublevel = this.#collections.get(write.collection)
       ops.push(write.value === undefined
         ? { type: 'del', sublevel, key: write.key } as any
@@ -281,7 +309,7 @@ export class NodeStore {
     let seq = this.#auditSeq
     let head = this.#auditHead
     const entries: AuditEntry[] = []
-    for (const draft of change.audit) {
+    for (const draft of [...change.audit, ...observed.flatMap(result => result.audit)]) {
       seq++
       const unhashed = { ...stripUndefined(draft), seq, at: new Date().toISOString(), prevHash: head }
       const entry = { ...unhashed, hash: hashEntry(unhashed) } as AuditEntry
@@ -301,6 +329,7 @@ export class NodeStore {
     this.#auditSeq = seq
     this.#auditHead = head
     if (inboxSeq !== undefined) this.#inboxSeq = inboxSeq
+    for (const result of observed) result.applied()
     return { audit: entries }
   }
 

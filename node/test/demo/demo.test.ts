@@ -33,6 +33,8 @@ t.test('demo runs to completion', async t => {
   t.match(output, /NO_ORIGINATOR_CONSENT/)
   t.match(output, /signed path SE > DE, DE > NL/)
   t.match(output, /SE answers: partly-refused; DE holds the request as partly-refused with \d+ signed records and refusals JEOPARDISE_INVESTIGATION_OR_SAFETY/, 'a request for information is answered in part')
+  t.match(output, /DE queried "@[^"]+" on agora at SE: HIT urn:nfp:se:onlineidentity:agora-\S+ \(owned by SE\)/, 'a real seller handle is found at SE by a hit query')
+  t.match(output, /DE turns hit \S+ into request \S+ to SE in one step \(received\)/, 'the hit is followed up by a request')
 })
 
 t.test('demo runs again on kept data', async t => {
