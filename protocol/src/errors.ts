@@ -240,6 +240,21 @@ export class RefusalGroundInvalidError extends NfpError {
   static override readonly statusCode = 400
 }
 
+export class ModelUnavailableError extends NfpError {
+  static override readonly code = 'ERR_MODEL_UNAVAILABLE'
+  static override readonly statusCode = 503
+}
+
+export class LinkNotFoundError extends NfpError {
+  static override readonly code = 'ERR_LINK_NOT_FOUND'
+  static override readonly statusCode = 404
+}
+
+export class LinkStateError extends NfpError {
+  static override readonly code = 'ERR_LINK_STATE'
+  static override readonly statusCode = 409
+}
+
 /** Every error class, keyed by its code; the error table in docs/errors.md must match it. */
 export const errorClasses = {
   ERR_RECORD_INVALID: RecordInvalidError,
@@ -283,6 +298,9 @@ export const errorClasses = {
   ERR_CASE_NOT_FOUND: CaseNotFoundError,
   ERR_CASE_STATE: CaseStateError,
   ERR_REFUSAL_GROUND_INVALID: RefusalGroundInvalidError,
+  ERR_MODEL_UNAVAILABLE: ModelUnavailableError,
+  ERR_LINK_NOT_FOUND: LinkNotFoundError,
+  ERR_LINK_STATE: LinkStateError,
   ERR_INTERNAL: InternalError
 } as const
 
