@@ -21,12 +21,15 @@ import { loadActivePolicy, watchPolicies } from './policy-reload.ts'
 import type { ActivePolicy } from './policy-reload.ts'
 import { NodeService } from './service.ts'
 import { NodeStore } from './store/store.ts'
+import { attachModels } from './models/node-models.ts'
+import type { NodeModels } from './models/node-models.ts'
 
 /** A running node: its service, HTTP server and the address it listens on. */
 export interface RunningNode {
   service: NodeService
   requests: RequestService
   auditHeads: AuditHeads
+  models: NodeModels
   app: FastifyInstance
   /** Base URL of the HTTP API, e.g. http://127.0.0.1:7101 */
   url: string
@@ -97,9 +100,10 @@ export async function startNode (config: NodeConfig, log?: Logger, secrets: Secr
     await store.close()
     throw err
   }
+  const models = await attachModels(service, logger)
   service.start()
   requests.start()
-  const app = await buildApp(service, logger, auditHeads, requests)
+  const app = await buildApp(service, logger, auditHeads, requests, models)
   let url: string
   try {
     url = await app.listen({ host: config.http.host, port: config.http.port })
@@ -137,6 +141,7 @@ export async function startNode (config: NodeConfig, log?: Logger, secrets: Secr
     service,
     requests,
     auditHeads,
+    models,
     app,
     url,
     stop: async () => {
@@ -144,6 +149,7 @@ export async function startNode (config: NodeConfig, log?: Logger, secrets: Secr
       requests.stop()
       service!.stop()
       await app.close()
+      await models.runtime.close()
       await auditHeads.stop()
       await network.stop()
       await store.close()

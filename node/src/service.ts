@@ -159,6 +159,12 @@ export class NodeService {
     throw new errors.MembershipUntrustedError('this node has no `membershipAuthority` in its configuration, so it cannot verify membership versions; it uses its unsigned federation file')
   }
 
+  /**
+   * Called after a record was stored by ingest, from a peer or out of quarantine; set by the
+   * runtime to index, link and triage it. It must not throw.
+   */
+  onRecordStored: (record: NfpRecord) => Promise<void> = async () => {}
+
   /** Reloads the policy module from disk now; set by the runtime, which owns loading and auditing. */
   reloadPolicy: () => Promise<void> = async () => {}
 
@@ -228,6 +234,7 @@ export class NodeService {
       audit: [{ event: existing === undefined ? 'record.created' : 'record.updated', recordId: valid.id, recordType: valid.type, versionHash: valid.versionHash }]
     })
     this.#log.info({ recordId: valid.id, versionHash: valid.versionHash }, 'record ingested')
+    await this.onRecordStored(valid)
     if (existing !== undefined) {
       // Peers that hold an earlier version get this one, each after its own policy decision.
       void this.#propagateUpdate(valid.id)
@@ -347,6 +354,7 @@ export class NodeService {
     if (decision.effect !== 'deny' && relayed && changesCopy) {
       denials.push(nodeRule('NODE-RELAY-NO-REDACTION', 'A relaying node cannot remove fields, withhold links or attach conditions to a record signed by another jurisdiction without breaking that signature, so it does not pass the record on.', 'Ceasefire protocol v1, signature over the whole record (design rule)'))
     }
+    if (record.type === 'RecordLink') denials.push(...await this.#linkedRecordDenials(record, recipient))
     if (denials.length === 0) return decision
     return {
       ...decision,
@@ -358,6 +366,33 @@ export class NodeService {
       reasons: [...denials, ...decision.reasons],
       explanation: `The ${record.type} record ${record.id} may not be sent to ${recipient}. ${denials.map(d => `${d.ruleId}: ${d.title}`).join(' ')} This node enforces these rules whatever its policy module says.`
     }
+  }
+
+  /**
+   * A RecordLink tells the recipient that two records describe the same thing, so it says
+   * something about both. It goes only where each named record may go too: the recipient
+   * originated the record, already received it from this node, or the outbound policy would
+   * permit sending it now.
+   */
+  async #linkedRecordDenials (link: NfpRecord, recipient: string): Promise<Array<Decision['reasons'][number]>> {
+    const denials: Array<Decision['reasons'][number]> = []
+    const citation = 'Ceasefire protocol v1, RecordLink (design rule)'
+    for (const id of Array.isArray(link.records) ? link.records as string[] : []) {
+      const stored = await this.store.getRecord(id)
+      if (stored === undefined) {
+        denials.push(nodeRule('NODE-LINK-NAMED-RECORDS', `The link names ${id}, which this node does not hold, so it cannot decide whether ${recipient} may learn about it.`, citation))
+        continue
+      }
+      const named = stored.signed.record
+      if (named.provenance.jurisdiction === recipient) continue
+      const disclosed = (await this.revocations.disclosuresOf(id)).some(d => d.peer === recipient && d.status !== 'revoked')
+      if (disclosed) continue
+      const decision = await this.decide(named, recipient, stored.hops)
+      if (decision.effect !== 'permit') {
+        denials.push(nodeRule('NODE-LINK-NAMED-RECORDS', `The link names ${id}, which ${recipient} neither originated nor received from this node, and whose own decision is ${decision.effect} (${decision.reasons.filter(r => r.effect === decision.effect).map(r => r.ruleId).join(', ') || 'no rule'}). Share the record first.`, citation))
+      }
+    }
+    return denials
   }
 
   /** Revokes a record this node originated at every peer it was disclosed to. */
@@ -396,6 +431,7 @@ export class NodeService {
       writes: [{ collection: 'quarantine', key: recordId }],
       audit: [{ event: 'policy.approval', recordId, recordType: record.type, versionHash: record.versionHash, peer: held.stored.receivedFrom, rules: held.decision.approvals.map(a => a.ruleId), detail: `inbound; ${describeApprovals(approvals)}` }]
     })
+    await this.onRecordStored(record)
     return held.stored
   }
 
@@ -411,7 +447,7 @@ export class NodeService {
 
   /** Handles a share request that arrived over libp2p from an authenticated peer. */
   async receive (request: ShareRequest, remotePeerId: string): Promise<ShareResponse> {
-    return await receiveShare({
+    const response = await receiveShare({
       jurisdiction: this.jurisdiction,
       membership: this.#membership,
       store: this.store,
@@ -423,6 +459,14 @@ export class NodeService {
       onDeleted: async (recordId, revocation, reason) => { await this.revocations.afterDeletion(recordId, revocation, reason) },
       onDeletionReceipt: async (statement, jws) => { await this.revocations.keepDeletionReceipt(statement, jws) }
     }, request, remotePeerId)
+    if (response.type === 'share-result') {
+      for (const result of response.results) {
+        if (result.status !== 'stored' || result.id === undefined) continue
+        const stored = await this.store.getRecord(result.id)
+        if (stored !== undefined) await this.onRecordStored(stored.signed.record)
+      }
+    }
+    return response
   }
 
   /** Shares the new version of a record with every peer that received an earlier one. */
