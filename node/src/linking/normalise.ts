@@ -67,10 +67,12 @@ const SPELLING_FOLDS: Array<[RegExp, string]> = [
  * "Ivanoff" and "Ivanov", or "Müller" and "Mueller", folded together.
  */
 export function transliterateName (name: string): string {
+  // German umlauts are written out before accents go, so "Müller" meets "Mueller"; Greek
+  // "ου" is one sound, written "ou" in Latin script.
+  const unaccented = stripAccents(name.toLowerCase().replace(/ü/g, 'ue').replace(/ö/g, 'oe').replace(/ä/g, 'ae')).replace(/ου/g, 'ou')
   let text = ''
-  for (const char of name.normalize('NFC').toLowerCase()) text += ROMANISATION[char] ?? char
-  text = text.replace(/ü/g, 'ue').replace(/ö/g, 'oe').replace(/ä/g, 'ae')
-  text = stripAccents(text).replace(/[^a-zß\s]/g, ' ').replace(/\s+/g, ' ').trim()
+  for (const char of unaccented) text += ROMANISATION[char] ?? char
+  text = text.replace(/[^a-zß\s]/g, ' ').replace(/\s+/g, ' ').trim()
   for (const [pattern, replacement] of SPELLING_FOLDS) text = text.replace(pattern, replacement)
   return text
 }
