@@ -5,11 +5,12 @@ import { demoCommand } from './demo.ts'
 import { federationCommand } from './federation.ts'
 import { importCommand } from './import.ts'
 import { initCommand } from './init.ts'
+import { linksCommand } from './links.ts'
 import { auditCommand } from './audit.ts'
 import { policyCommand } from './policy.ts'
 import { startCommand } from './start.ts'
 
-const commands: Command[] = [initCommand, startCommand, importCommand, demoCommand, policyCommand, auditCommand, federationCommand]
+const commands: Command[] = [initCommand, startCommand, importCommand, demoCommand, policyCommand, auditCommand, federationCommand, linksCommand]
 
 function usage (): string {
   return [
@@ -40,6 +41,7 @@ async function main (argv: string[]): Promise<number> {
   if (command === policyCommand) return await policyCommand.main(rest)
   if (command === auditCommand) return await auditCommand.main(rest)
   if (command === federationCommand) return await federationCommand.main(rest)
+  if (command === linksCommand) return await linksCommand.main(rest)
 
   try {
     const values = parseCommandArgs(command, rest)

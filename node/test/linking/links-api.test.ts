@@ -109,3 +109,20 @@ t.test('health reports the loaded models', async t => {
   t.equal(health.models.available, true)
   t.same(health.models.models.map((m: any) => m.name), ['linking', 'triage'])
 })
+
+t.test('nfp links lists and rejects', async t => {
+  const { join } = await import('node:path')
+  const { nfp } = await import('../helpers/nfp.ts')
+  const tokenFile = join(cluster.root, 'nl', 'data', 'keys', 'api-token')
+  const listed = await nfp('links', 'list', '--api', nl.url, '--token-file', tokenFile, '--status', 'confirmed')
+  t.equal(listed.code, 0, listed.stderr)
+  t.match(listed.stdout, new RegExp(`${linkId}\\s+confirmed\\s+same-firearm`))
+  t.match(listed.stdout, /evidence: serialNumber similar, make agree, model agree, calibre agree/)
+
+  const again = await nfp('links', 'reject', '--api', nl.url, '--token-file', tokenFile, '--id', linkId, '--by', 'Insp. D', '--reason', 'not the same')
+  t.equal(again.code, 1)
+  t.match(again.stderr, /ERR_LINK_STATE/)
+  const missing = await nfp('links', 'confirm', '--api', nl.url, '--token-file', tokenFile, '--id', linkId)
+  t.equal(missing.code, 2)
+  t.match(missing.stderr, /--by is required/)
+})
