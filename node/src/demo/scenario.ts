@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import { NfpError } from '@ceasefire/protocol'
 import { planAgoraImport } from '../import/agora.ts'
 import type { DemoNode } from './federation.ts'
+import { runModelsStep } from './models-step.ts'
 import { syntheticPerson } from './synthetic.ts'
 
 /** Path of the real Agora listings shipped in the repository. */
@@ -198,6 +199,12 @@ export async function runScenario (nodes: Map<string, DemoNode>, print: (line: s
       expect(atDe && final.status === 'partly-refused', 'DE receives a partly refused answer')
     }
   }
+
+  // --- Models step (record linking and listing triage): begin ---
+  print('')
+  print('== Models. Listings triaged at import; links proposed between records of different nodes')
+  await runModelsStep(node, new Date(Date.now() + 365 * 86_400_000).toISOString().slice(0, 10), print, expect)
+  // --- Models step: end ---
 
   // 7. Audit.
   print('')
