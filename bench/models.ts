@@ -1,7 +1,7 @@
 /**
- * Inferences per second of the linking and triage models run by onnxruntime-node, one row per
- * call and in batches, against two baselines measured in the same run: the feature
- * computation alone, and the same linear model computed as a plain JavaScript dot product.
+ * Measures inferences per second of the linking and triage models run by onnxruntime-node, one
+ * row per call and in batches. Two baselines are measured in the same run: the feature
+ * computation alone, and the same linear model as a plain JavaScript dot product.
  *
  * Run it with `npm run bench:models`. `--write` replaces the section of docs/benchmarks.md
  * between the models markers; `--seconds N` sets the length of each round (default 2).
@@ -50,7 +50,7 @@ function linearWeights (file: string): { weights: Float32Array, bias: Float32Arr
   return { weights: tensor('W'), bias: tensor('B') }
 }
 
-/** The model computed in plain JavaScript: logits = x·W + b, then sigmoid or softmax. */
+/** Computes the model in plain JavaScript: logits = x·W + b, then sigmoid or softmax. */
 function dotProduct (x: Float32Array, weights: Float32Array, bias: Float32Array, out: Float64Array): void {
   const outputs = bias.length
   for (let k = 0; k < outputs; k++) out[k] = bias[k]!

@@ -171,7 +171,9 @@ export function triageFigures (evaluation: TriageEvaluation): string {
     '| --- | --- | --- | --- | --- | --- | --- |'
   ]
   for (const [k, figures] of evaluation.model.entries()) {
-    const trust = figures.support === 0 ? 'no examples: not evaluated' : figures.support < MIN_TRUSTED_SUPPORT ? 'too few examples' : 'indicative'
+    let trust = 'indicative'
+    if (figures.support < MIN_TRUSTED_SUPPORT) trust = 'too few examples'
+    if (figures.support === 0) trust = 'no examples: not evaluated'
     lines.push(`| ${figures.class} | ${figures.support} | ${format(figures.precision)} | ${format(figures.recall)} | ${format(figures.f1)} | ${format(evaluation.baseline[k]!.f1)} | ${trust} |`)
   }
   lines.push('', `Accuracy ${format(evaluation.accuracy.model)} (baseline ${format(evaluation.accuracy.baseline)}); macro F1 over the ${evaluation.macroF1.classesWithExamples} classes with examples ${format(evaluation.macroF1.model)} (baseline ${format(evaluation.macroF1.baseline)}).`, '')

@@ -11,7 +11,7 @@ export interface LabelledPair {
   a: Fields
   b: Fields
   same: 0 | 1
-  /** How the pair was made, for the per-kind figures. */
+  /** Name of the generation recipe, for the figures per recipe. */
   recipe: string
 }
 
@@ -55,11 +55,11 @@ const SERIAL_ALPHABET = 'ABCDEFGHJKLMNPRSTUVWXYZ0123456789'
 const LOOK_ALIKES: Record<string, string> = { O: '0', 0: 'O', I: '1', 1: 'I', S: '5', 5: 'S', B: '8', 8: 'B', Z: '2', 2: 'Z' }
 
 /**
- * Generates labelled pairs for the linking model, reproducibly from the seed: firearms built
- * from the make, model and calibre the importer extracts from the real Agora listings, with
- * synthetic serial numbers and re-spelled variants; the real vendor handles with perturbed
- * variants; synthetic wallets, vehicles and persons. Non-matches include hard cases: the same
- * make and model with another serial number, and handles that share a prefix.
+ * Generates labelled pairs for the linking model, reproducibly from the seed. Firearms take the
+ * make, model and calibre the importer extracts from the real Agora listings, with synthetic
+ * serial numbers and re-spelled variants. Handles are the real vendor handles with perturbed
+ * variants. Wallets, vehicles and persons are synthetic. Non-matches include hard cases, such
+ * as the same make and model with another serial number.
  */
 export function generatePairs (random: SeededRandom): LabelledPair[] {
   const { rows } = readAgoraListingsCsv(readFileSync(LISTINGS_CSV, 'utf8'))

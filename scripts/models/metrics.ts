@@ -25,7 +25,9 @@ export function perClassFigures (names: readonly string[], truth: readonly numbe
     }
     const precision = predictedCount === 0 ? null : tp / predictedCount
     const recall = support === 0 ? null : tp / support
-    const f1 = precision === null || recall === null || precision + recall === 0 ? (precision === 0 || recall === 0 ? 0 : null) : 2 * precision * recall / (precision + recall)
+    let f1: number | null = null
+    if (recall === 0 || precision === 0) f1 = 0
+    else if (precision !== null && recall !== null) f1 = 2 * precision * recall / (precision + recall)
     return { class: name, support, predicted: predictedCount, truePositives: tp, precision: round(precision), recall: round(recall), f1: round(f1) }
   })
 }

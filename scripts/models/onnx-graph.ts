@@ -19,7 +19,7 @@ export interface LinearModel {
 /**
  * Encodes a linear model (X·W + B, then sigmoid or softmax) as an ONNX ModelProto, IR version 8,
  * opset 13. The input is `X` (float, [N, inputs]) and the output `Y` (float, [N, outputs]). The
- * encoding holds no timestamp or path, so the same weights always give the same bytes.
+ * encoding contains no timestamp or path, so the same weights always give the same bytes.
  */
 export function encodeLinearModel (model: LinearModel): Uint8Array {
   if (model.weights.length !== model.inputs * model.outputs || model.bias.length !== model.outputs) {

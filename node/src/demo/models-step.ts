@@ -14,7 +14,7 @@ const COMMON = {
 
 /**
  * The demo step of the linking and triage models: listings triaged at import, and links the
- * receiving node proposes between a record it holds and one another node sent it. Nodes
+ * receiving node proposes between a record it stores and one that another node sent it. Nodes
  * without the optional onnxruntime-node skip the step and say why.
  */
 export async function runModelsStep (node: (jurisdiction: string) => DemoNode, reviewBy: string, print: (line: string) => void, expect: (ok: boolean, what: string) => void): Promise<void> {
@@ -45,7 +45,7 @@ export async function runModelsStep (node: (jurisdiction: string) => DemoNode, r
   await node('DE').api.request('POST', '/records?existing=update', deFirearm)
   await node('NL').api.request('POST', '/records?existing=update', nlFirearm)
   await node('DE').api.request('POST', `/records/${encodeURIComponent(deFirearm.id)}/share`, { to: 'NL' })
-  // A seller seen by SE under a changed handle; DE holds the Agora vendor MaxMustermann.
+  // A seller seen by SE under a changed handle. DE stores the Agora vendor MaxMustermann.
   const seHandle = { ...COMMON, id: 'urn:nfp:se:onlineidentity:demo-handle-1', type: 'OnlineIdentity', reviewBy, handle: 'Max_Mustermann1', platform: 'Agora' }
   await node('SE').api.request('POST', '/records?existing=update', seHandle)
   await node('SE').api.request('POST', `/records/${encodeURIComponent(seHandle.id)}/share`, { to: 'DE' })

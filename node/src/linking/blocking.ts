@@ -10,9 +10,10 @@ import { LINK_KINDS } from './pair-features.ts'
  * no keys.
  *
  * The keys trade recall for speed on purpose. A firearm is found by its serial number with
- * look-alikes folded, or by its serial's last four characters, or by make, model and calibre;
- * a handle by its skeleton and its first four letters; a person by the first three letters of
- * the transliterated family name with the birth year.
+ * look-alikes folded, by the last four characters of that serial, or by make with model or
+ * calibre. A handle is found by its skeleton and the skeleton's first four letters. A person
+ * is found by the first three letters of the transliterated family name, alone and with the
+ * birth year.
  */
 export function blockingKeys (record: Readonly<Record<string, unknown>>): string[] {
   const type = record.type

@@ -1,7 +1,7 @@
 /**
  * Calibre equivalence for record linking. Different countries and sellers name the same
  * cartridge differently ("9 mm Luger", "9x19", "9 mm Para"); the comparison maps each name to a
- * cartridge and says whether two names are the same cartridge, an approximate match, or
+ * cartridge and returns whether two names are the same cartridge, an approximate match, or
  * different.
  */
 

@@ -150,8 +150,8 @@ export class LinkService {
       '@context': 'urn:ceasefire:context:v1',
       id: `urn:nfp:${this.#init.jurisdiction.toLowerCase()}:recordlink:${link.id}`,
       type: 'RecordLink',
-      // The link says as much as the records it joins, so it is handled as the stricter of them
-      // and reviewed no later than the earlier of their review dates.
+      // The link reveals as much as the records it joins, so it gets the stricter handling code
+      // and the earlier review date of the two.
       handlingCode: HANDLING_ORDER[Math.max(HANDLING_ORDER.indexOf(a.handlingCode), HANDLING_ORDER.indexOf(b.handlingCode))],
       grading: confirmation.grading ?? {
         sourceReliability: RELIABILITY_ORDER[Math.max(RELIABILITY_ORDER.indexOf(a.grading.sourceReliability), RELIABILITY_ORDER.indexOf(b.grading.sourceReliability))],

@@ -1,9 +1,9 @@
 /**
  * Normal forms of the identifiers and names that record linking compares.
  *
- * TODO: protocol/src/normalise*.ts (hit/no-hit) normalises serial numbers and identifiers too;
- * once it is on main, serial and VIN normalisation here should call it, so that both features
- * agree on what counts as the same identifier.
+ * TODO: share code with protocol/src/normalise*.ts, which normalises serial numbers and
+ * identifiers for hit/no-hit queries. Serial and VIN normalisation here should call it, so
+ * that both features agree on what counts as the same identifier.
  */
 
 /** Returns a serial number in upper case without spaces, dashes, dots or slashes: "ab-123 45" becomes "AB12345". */
@@ -83,9 +83,9 @@ export function normalisePlate (plate: string): string {
 }
 
 /**
- * Returns a wallet address in the form in which two addresses of a chain are equal: Ethereum
- * addresses are hexadecimal and compared without case (the mixed-case checksum of EIP-55 is
- * only a check), all other chains are case-sensitive and compared as written.
+ * Returns a wallet address in the form in which two addresses of a chain are equal. Ethereum
+ * addresses are hexadecimal and compared without case, because the mixed case of EIP-55 is
+ * only a checksum. Addresses of all other chains are case-sensitive and compared as written.
  */
 export function normaliseWalletAddress (chain: string, address: string): string {
   const trimmed = address.trim()

@@ -99,7 +99,9 @@ class FeatureSet {
   /** Records a similarity column and its evidence line. */
   similar (field: string, name: FeatureName, value: number): void {
     this.set(name, value)
-    const outcome = value === 1 ? 'agree' : value >= SIMILAR_AT ? 'similar' : 'differ'
+    let outcome: Evidence['outcome'] = 'differ'
+    if (value >= SIMILAR_AT) outcome = 'similar'
+    if (value === 1) outcome = 'agree'
     this.evidence.push({ feature: field, outcome, similarity: round(value) })
   }
 }

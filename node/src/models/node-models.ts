@@ -13,7 +13,7 @@ export interface NodeModels {
   runtime: ModelRuntime
   links: LinkService
   triage: TriageService
-  /** Indexes, links and triages a record the node just stored; never throws. */
+  /** Indexes, links and triages a record the node just stored. Failures are logged, not thrown. */
   recordStored: (record: NfpRecord) => Promise<void>
 }
 

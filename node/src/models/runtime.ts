@@ -16,7 +16,7 @@ export const DEFAULT_RUNTIME_MODULE = 'onnxruntime-node'
 
 export interface ModelStatus {
   available: boolean
-  /** Why the models cannot run, when `available` is false. */
+  /** Reason the models cannot run, set when `available` is false. */
   reason?: string
   runtime: string
   models: Array<{ name: ModelName, sha256: string }>
@@ -46,8 +46,8 @@ interface OrtModule {
 
 /**
  * Loads the ONNX runtime and the models, or records why it cannot. onnxruntime-node is an
- * optional dependency of about 300 MB, so a node without it starts anyway; every model
- * operation then throws ModelUnavailableError and `status` says why.
+ * optional dependency of about 300 MB, so a node without it starts anyway. Every model
+ * operation then throws ModelUnavailableError, and `status` contains the reason.
  */
 export class ModelRuntime {
   readonly #sessions = new Map<ModelName, OrtSession>()

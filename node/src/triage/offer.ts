@@ -21,9 +21,9 @@ export interface ExtractedOffer {
 const SOURCE_CONFIDENCE = { title: 0.9, description: 0.6 }
 
 /**
- * Extracts the make, model and calibre that a listing offers, each with a confidence: the
- * confidence of where the rules of the importer read it (title or description) times the
- * probability that the listing sells a firearm, a part of one or ammunition at all.
+ * Extracts the make, model and calibre that a listing offers, each with a confidence. The
+ * confidence is that of the place the importer's rules read the field from (title or
+ * description), times the probability that the listing sells a firearm, a part or ammunition.
  */
 export function extractOffer (listing: ListingTextInput, weaponProbability: number): ExtractedOffer {
   const full = fieldsOf(listing)
@@ -39,7 +39,7 @@ export function extractOffer (listing: ListingTextInput, weaponProbability: numb
 }
 
 function fieldsOf (listing: ListingTextInput): { make?: string, model?: string, calibre?: string } {
-  // The importer's class decides which of its extractors runs; triage asks both, because its
+  // The importer's class decides which of its extractors runs. Triage runs both, because its
   // own model decides the class.
   const asFirearm = extractListing({ ...listing, subcategory: 'Lethal firearms' })
   const asAmmunition = extractListing({ ...listing, subcategory: 'Ammunition' })
