@@ -3,7 +3,7 @@ import { errors } from '@ceasefire/protocol'
 import type { NfpRecord } from '@ceasefire/protocol'
 import type { Logger } from 'pino'
 import type { ModelRuntime } from '../models/runtime.ts'
-import type { NodeStore, StoredRecord } from '../store/store.ts'
+import type { CollectionWrite, NodeStore, StoredRecord } from '../store/store.ts'
 import { blockingKeys } from './blocking.ts'
 import { FEATURE_NAMES, pairFeatures } from './pair-features.ts'
 import type { Evidence, LinkKind } from './pair-features.ts'
@@ -48,10 +48,12 @@ export interface LinkServiceInit {
   now: () => Date
 }
 
-/** Most stored records one blocking key brings in as candidates; a key shared by more is too common to tell records apart. */
-const MAX_CANDIDATES_PER_KEY = 200
-/** Most candidates one new record is compared with, over all its keys. */
-const MAX_CANDIDATES = 500
+/**
+ * Largest block of stored records one key brings in. A key that more records share is too
+ * common to tell records apart (every Glock 17 of an import has the same make-and-model key),
+ * so it brings in none, and comparing stays cheap however many records a node stores.
+ */
+const MAX_BLOCK_SIZE = 50
 
 const HANDLING_ORDER = ['H0', 'H1', 'H2', 'H3'] as const
 const RELIABILITY_ORDER = ['A', 'B', 'C', 'X'] as const
@@ -79,8 +81,9 @@ export class LinkService {
     if (keys.length === 0) return []
     const candidates = new Set<string>()
     for (const key of keys) {
-      const found = await this.#init.store.range<string>('linkkeys', { gt: `${key}!`, lt: `${key}!\uffff`, limit: MAX_CANDIDATES_PER_KEY })
-      for (const [, id] of found) if (id !== record.id && candidates.size < MAX_CANDIDATES) candidates.add(id)
+      const block = await this.#init.store.range<string>('linkkeys', { gt: `${key}!`, lt: `${key}!\uffff`, limit: MAX_BLOCK_SIZE + 1 })
+      if (block.length > MAX_BLOCK_SIZE) continue
+      for (const [, id] of block) if (id !== record.id) candidates.add(id)
     }
     await this.#init.store.commit({ writes: keys.map(key => ({ collection: 'linkkeys' as const, key: `${key}!${record.id}`, value: record.id })), audit: [] })
     if (!this.#init.models.available || candidates.size === 0) return []
@@ -97,6 +100,7 @@ export class LinkService {
     const scores = await this.#score(pairs.map(pair => pair.features.values))
 
     const proposals: Link[] = []
+    const writes: CollectionWrite[] = []
     const now = this.#init.now().toISOString()
     for (const [i, pair] of pairs.entries()) {
       const score = Math.round(scores[i]! * 1000) / 1000
@@ -107,13 +111,14 @@ export class LinkService {
       // A decided link stays decided; a new version of a record rescores a pending proposal.
       if (existing !== undefined && existing.status !== 'proposed') continue
       const link: Link = { id, records, kind: pair.features.kind, score, evidence: pair.features.evidence, scoredBy: this.#init.models.modelId('linking'), status: 'proposed', proposedAt: existing?.proposedAt ?? now }
-      await this.#init.store.commit({
-        writes: [{ collection: 'links', key: id, value: link }],
-        audit: [{ event: 'link.proposed', recordId: record.id, detail: `${id}: ${link.kind} with ${pair.other}, score ${score}` }]
-      })
+      writes.push({ collection: 'links', key: id, value: link })
       proposals.push(link)
     }
-    if (proposals.length > 0) this.#init.log.info({ recordId: record.id, proposals: proposals.length }, 'links proposed')
+    if (proposals.length === 0) return []
+    // A proposal decides nothing and discloses nothing, so it is kept with the links but not
+    // written to the audit log; the operator's confirmation or rejection is.
+    await this.#init.store.commit({ writes, audit: [] })
+    this.#init.log.info({ recordId: record.id, proposals: proposals.length }, 'links proposed')
     return proposals
   }
 
