@@ -34,6 +34,8 @@ t.test('make and model aliases', async t => {
   t.equal(normaliseModel('17 Gen4', 'Glock'), '17')
   t.equal(normaliseModel('G17', 'Glock'), '17')
   t.not(normaliseModel('19', 'Glock'), normaliseModel('17', 'Glock'))
+  t.equal(normaliseModel('Glock 17 Gen4 9mm', 'Glock'), normaliseModel('GLOCK17 9x19 Para'), 'calibre and make inside the model field')
+  t.equal(normaliseModel('22', 'Glock'), '22', 'a model number is not read as a calibre')
 })
 
 t.test('serial look-alikes', async t => {
