@@ -59,7 +59,7 @@ const HANDLING_ORDER = ['H0', 'H1', 'H2', 'H3'] as const
 const RELIABILITY_ORDER = ['A', 'B', 'C', 'X'] as const
 
 /**
- * Proposes links between a stored record and the records the node already holds that likely
+ * Proposes links between a stored record and the records the node already stores that likely
  * describe the same firearm, online identity, wallet, vehicle or person, and keeps what
  * operators decide. A proposal never changes a record; only an operator's confirmation creates
  * a RecordLink, which the node signs and may share like any other record.
@@ -115,8 +115,8 @@ export class LinkService {
       proposals.push(link)
     }
     if (proposals.length === 0) return []
-    // A proposal decides nothing and discloses nothing, so it is kept with the links but not
-    // written to the audit log; the operator's confirmation or rejection is.
+    // A proposal decides and discloses nothing, so it is not written to the audit log. The
+    // operator's confirmation or rejection is.
     await this.#init.store.commit({ writes, audit: [] })
     this.#init.log.info({ recordId: record.id, proposals: proposals.length }, 'links proposed')
     return proposals
