@@ -125,6 +125,8 @@ export class LinkService {
   /** Lists links, optionally of one status, in id order. */
   async list (options: { status?: LinkStatus, limit: number }): Promise<Link[]> {
     this.#requireModels()
+    // NOTE: reads every link and filters in memory; a status index is needed once a node keeps
+    // many thousands of decided links.
     const all = await this.#init.store.range<Link>('links', {})
     return all.map(([, link]) => link).filter(link => options.status === undefined || link.status === options.status).slice(0, options.limit)
   }
