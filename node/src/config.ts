@@ -32,6 +32,7 @@ const ConfigSchema = Type.Object({
     name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
     jwk: Type.Object({ kty: Type.Literal('OKP'), crv: Type.Literal('Ed25519'), x: Type.String({ pattern: '^[A-Za-z0-9_-]{43}$' }), kid: Type.Optional(Type.String()) }, { additionalProperties: false })
   }, { additionalProperties: false, description: 'Public key of the federation authority (the trust anchor). When set, the federation file must be a membership document signed with it, and newer signed versions are accepted from peers and over the API.' })),
+  demoClockControl: Type.Optional(Type.Boolean({ description: 'Demo and test only, never in service: adds POST /demo/clock, which moves the clock that request deadlines and alerts read. Off when absent.' })),
   logLevel: Type.Optional(Type.Union([Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'), Type.Literal('debug'), Type.Literal('trace'), Type.Literal('silent')]))
 }, { additionalProperties: false })
 

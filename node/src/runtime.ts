@@ -17,6 +17,8 @@ import { createNetwork, greetMembers } from './net/network.ts'
 import { handleShare } from './net/share.ts'
 import { handleRequests } from './net/requests.ts'
 import { RequestService } from './requests/service.ts'
+import { ProposalService } from './initiative/proposals.ts'
+import { demoClockRoutes } from './http/routes/demo-clock.ts'
 import { loadActivePolicy, watchPolicies } from './policy-reload.ts'
 import type { ActivePolicy } from './policy-reload.ts'
 import { NodeService } from './service.ts'
@@ -28,6 +30,7 @@ import type { NodeModels } from './models/node-models.ts'
 export interface RunningNode {
   service: NodeService
   requests: RequestService
+  proposals: ProposalService
   auditHeads: AuditHeads
   models: NodeModels
   app: FastifyInstance
@@ -84,6 +87,8 @@ export async function startNode (config: NodeConfig, log?: Logger, secrets: Secr
     })
   }
   const requests = new RequestService({ service, network, log: logger.child({ component: 'requests' }) })
+  const proposals = new ProposalService({ service, log: logger.child({ component: 'initiative' }) })
+  service.onIngested((stored) => { void proposals.consider(stored) })
   await handleRequests(network, async (message, remote) => await requests.receive(message, remote), logger)
 
   let auditHeads: AuditHeads
@@ -103,7 +108,11 @@ export async function startNode (config: NodeConfig, log?: Logger, secrets: Secr
   const models = await attachModels(service, logger)
   service.start()
   requests.start()
-  const app = await buildApp(service, logger, auditHeads, requests, models)
+  const app = await buildApp(service, logger, auditHeads, requests, proposals, models)
+  if (config.demoClockControl === true) {
+    logger.warn('demo clock control is on (demoClockControl in the configuration): POST /demo/clock can move the deadline clock; never use this in service')
+    await app.register(demoClockRoutes({ requests, proposals }))
+  }
   let url: string
   try {
     url = await app.listen({ host: config.http.host, port: config.http.port })
@@ -140,6 +149,7 @@ export async function startNode (config: NodeConfig, log?: Logger, secrets: Secr
   return {
     service,
     requests,
+    proposals,
     auditHeads,
     models,
     app,

@@ -74,6 +74,7 @@ export class NodeService {
   #membership: Membership
   #signedMembership: SignedMembership | undefined
   #keys = new Map<string, SigningKey>()
+  readonly #ingestListeners: Array<(stored: StoredRecord) => void> = []
 
   constructor (init: NodeServiceInit) {
     this.config = init.config
@@ -239,7 +240,13 @@ export class NodeService {
       // Peers that hold an earlier version get this one, each after its own policy decision.
       void this.#propagateUpdate(valid.id)
     }
+    for (const listener of this.#ingestListeners) listener(stored)
     return { status: existing === undefined ? 'created' : 'updated', stored }
+  }
+
+  /** Calls `listener` after each own record is created or changed, such as for own-initiative proposals. */
+  onIngested (listener: (stored: StoredRecord) => void): void {
+    this.#ingestListeners.push(listener)
   }
 
   async getRecord (id: string): Promise<StoredRecord> {

@@ -255,6 +255,16 @@ export class LinkStateError extends NfpError {
   static override readonly statusCode = 409
 }
 
+export class ProposalNotFoundError extends NfpError {
+  static override readonly code = 'ERR_PROPOSAL_NOT_FOUND'
+  static override readonly statusCode = 404
+}
+
+export class ProposalStateError extends NfpError {
+  static override readonly code = 'ERR_PROPOSAL_STATE'
+  static override readonly statusCode = 409
+}
+
 /** Every error class, keyed by its code; the error table in docs/errors.md must match it. */
 export const errorClasses = {
   ERR_RECORD_INVALID: RecordInvalidError,
@@ -301,6 +311,8 @@ export const errorClasses = {
   ERR_MODEL_UNAVAILABLE: ModelUnavailableError,
   ERR_LINK_NOT_FOUND: LinkNotFoundError,
   ERR_LINK_STATE: LinkStateError,
+  ERR_PROPOSAL_NOT_FOUND: ProposalNotFoundError,
+  ERR_PROPOSAL_STATE: ProposalStateError,
   ERR_INTERNAL: InternalError
 } as const
 

@@ -7,10 +7,12 @@ import { importCommand } from './import.ts'
 import { initCommand } from './init.ts'
 import { linksCommand } from './links.ts'
 import { auditCommand } from './audit.ts'
+import { caseCommand } from './case.ts'
 import { policyCommand } from './policy.ts'
+import { requestCommand } from './request.ts'
 import { startCommand } from './start.ts'
 
-const commands: Command[] = [initCommand, startCommand, importCommand, demoCommand, policyCommand, auditCommand, federationCommand, linksCommand]
+const commands: Command[] = [initCommand, startCommand, importCommand, demoCommand, policyCommand, auditCommand, federationCommand, requestCommand, caseCommand, linksCommand]
 
 function usage (): string {
   return [
@@ -41,6 +43,8 @@ async function main (argv: string[]): Promise<number> {
   if (command === policyCommand) return await policyCommand.main(rest)
   if (command === auditCommand) return await auditCommand.main(rest)
   if (command === federationCommand) return await federationCommand.main(rest)
+  if (command === requestCommand) return await requestCommand.main(rest)
+  if (command === caseCommand) return await caseCommand.main(rest)
   if (command === linksCommand) return await linksCommand.main(rest)
 
   try {

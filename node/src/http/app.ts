@@ -18,6 +18,9 @@ import { policyRoutes } from './routes/policies.ts'
 import { quarantineRoutes } from './routes/quarantine.ts'
 import { recordRoutes } from './routes/records.ts'
 import { requestRoutes } from './routes/requests.ts'
+import { copyRoutes } from './routes/copies.ts'
+import { proposalRoutes } from './routes/proposals.ts'
+import type { ProposalService } from '../initiative/proposals.ts'
 import { caseRoutes } from './routes/cases.ts'
 import type { RequestService } from '../requests/service.ts'
 import type { NodeModels } from '../models/node-models.ts'
@@ -30,7 +33,7 @@ const PUBLIC_PREFIXES = ['/health', '/docs']
  * Builds the HTTP API: one plugin per resource, an OpenAPI document with a UI at `/docs`, and
  * bearer-token authentication on everything except health and docs.
  */
-export async function buildApp (service: NodeService, log: Logger, auditHeads: AuditHeads, requests?: RequestService, models?: NodeModels): Promise<FastifyInstance> {
+export async function buildApp (service: NodeService, log: Logger, auditHeads: AuditHeads, requests?: RequestService, proposals?: ProposalService, models?: NodeModels): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: log as FastifyBaseLogger,
     // Requests Node's HTTP parser rejects (a garbage request line, too-long headers) get the
@@ -83,7 +86,9 @@ export async function buildApp (service: NodeService, log: Logger, auditHeads: A
   if (requests !== undefined) {
     await app.register(requestRoutes(requests))
     await app.register(caseRoutes(requests))
+    await app.register(copyRoutes(service))
   }
+  if (proposals !== undefined) await app.register(proposalRoutes(proposals))
   if (models !== undefined) {
     await app.register(linkRoutes(models.links))
     await app.register(triageRoutes(service, models.triage))

@@ -97,6 +97,7 @@ function loadWithBases (name: string, directory: string, chain: readonly string[
     file,
     hash: `sha256:${createHash('sha256').update(canonicalize(contents)).digest('hex')}`,
     rules: [...(base?.module.rules ?? []), ...checked.rules.map(compiled => compiled.rule)],
+    copyRules: [...(base?.module.copyRules ?? []), ...checked.copyRules],
     ...(base === undefined ? {} : { base: base.module })
   }
   return { module, compiled: [...(base?.compiled ?? []), ...checked.rules], contents }

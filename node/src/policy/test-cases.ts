@@ -38,11 +38,11 @@ export interface PolicyCase {
 }
 
 const FILE_KEYS = ['records', 'cases']
-const CASE_KEYS = ['name', 'section', 'record', 'patch', 'recordValid', 'self', 'recipient', 'sender', 'request', 'linked', 'now', 'expect']
+const CASE_KEYS = ['name', 'section', 'record', 'patch', 'recordValid', 'self', 'recipient', 'sender', 'request', 'peer', 'linked', 'now', 'expect']
 const EXPECT_KEYS = ['effect', 'rules', 'removedFields', 'withheldLinks', 'attached', 'approvers', 'errors']
 const REQUEST_KEYS = ['requester', 'purpose', 'offence', 'urgent']
 const ATTACHED_KEYS = ['reviewBy', 'noOnwardSharingWithoutConsent', 'handlingCode']
-const COUNTERPART_KEY: Readonly<Record<Section, string>> = { outbound: 'recipient', inbound: 'sender', request: 'request' }
+const COUNTERPART_KEY: Readonly<Record<Section, string>> = { outbound: 'recipient', inbound: 'sender', request: 'request', initiative: 'peer' }
 const COUNTRY_CODE = /^[A-Z]{2}$/
 
 /**

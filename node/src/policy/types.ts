@@ -1,11 +1,15 @@
 import type { RecordType } from '../../../protocol/src/index.ts'
+import type { CopyRule } from './copies.ts'
 
 /**
  * Sections of a module. `outbound` decides whether a record may go to a recipient, `inbound`
- * whether a record from a sender is accepted, and `request` whether a record may be given in
- * answer to a request for information.
+ * whether a record from a sender is accepted, `request` whether a record may be given in
+ * answer to a request for information, and `initiative` whether a newly stored record is
+ * relevant to a peer, so that the node proposes to provide it on its own initiative
+ * (Directive (EU) 2023/977 Art. 7). An initiative permit only proposes: the record leaves
+ * after an operator confirms, and then only if the outbound section permits it.
  */
-export const SECTIONS = ['outbound', 'inbound', 'request'] as const
+export const SECTIONS = ['outbound', 'inbound', 'request', 'initiative'] as const
 
 export type Section = typeof SECTIONS[number]
 
@@ -130,6 +134,8 @@ export interface PolicyModule {
   readonly base?: PolicyModule
   /** Rules of the base modules first, then this module's own, in file order within each section. */
   readonly rules: readonly PolicyRule[]
+  /** Copy rules of the base modules first, then this module's own (see copies.ts); absent means none. */
+  readonly copyRules?: readonly CopyRule[]
 }
 
 /** A jurisdiction taking part in a decision: the node itself, a recipient or a sender. */
@@ -158,6 +164,13 @@ export interface OutboundContext {
   readonly now: Date
   /** Records the record links to. A link a withhold rule needs but cannot find here is withheld. */
   readonly linked?: LinkedRecords
+}
+
+/** Jurisdictions and time of an initiative decision: is the record relevant to `peer`? */
+export interface InitiativeContext {
+  readonly self: Party
+  readonly peer: Party
+  readonly now: Date
 }
 
 /** Jurisdictions and time of an inbound decision. */
