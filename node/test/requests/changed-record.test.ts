@@ -1,4 +1,5 @@
 import t from 'tap'
+import type { Test } from 'tap'
 import { firearmDraft, startCluster } from '../helpers/cluster.ts'
 import { completeRequest, eventually } from './helpers.ts'
 
@@ -13,7 +14,7 @@ async function auditOf (requestId: string): Promise<any[]> {
 }
 
 /** Fails unless every record FR provided for the request has a permit or an approved decision on exactly that version. */
-async function assertDecidedVersions (t: Tap.Test, requestId: string): Promise<void> {
+async function assertDecidedVersions (t: Test, requestId: string): Promise<void> {
   const audit = await auditOf(requestId)
   const provided = audit.filter(e => e.event === 'request.record-provided')
   t.ok(provided.length > 0, 'a record was provided')
