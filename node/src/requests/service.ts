@@ -218,8 +218,10 @@ export class RequestService extends EventEmitter {
 
   /**
    * Refuses one item with a ground from the closed list of Art. 6(1) and a note for the requester.
+   * An item the policy permitted, or that awaits approval or was approved, can be refused.
    *
-   * @throws RefusalGroundInvalidError for any other ground.
+   * @throws RefusalGroundInvalidError for any other ground, CaseStateError when the item was
+   *   already refused or the case was answered.
    */
   async refuseItem (caseId: string, itemId: string, ground: string, note: string, actor = 'node'): Promise<Tracked<Case>> {
     if (!(REFUSAL_GROUNDS as readonly string[]).includes(ground)) {
@@ -228,6 +230,8 @@ export class RequestService extends EventEmitter {
     await this.#updateCase(caseId, (c) => {
       if (c.status === 'answered') throw new errors.CaseStateError(`case \`${caseId}\` was already answered`)
       const item = findItem(c, itemId)
+      // A refusal is final: neither the policy's ground nor an operator's can be replaced.
+      if (item.status === 'refused') throw new errors.CaseStateError(`item \`${itemId}\` of case \`${caseId}\` was already refused on ${item.refusal?.ground ?? 'a ground'}; a decided item cannot be refused again`)
       item.status = 'refused'
       item.refusal = { recordId: item.recordId, ground: ground as RefusalGround, reasons: note }
       this.#resumeIfClear(c)
