@@ -55,3 +55,37 @@ t.test('decided items cannot be approved', async t => {
     t.equal(approved.body.code, 'ERR_CASE_STATE', `item ${item} gets ERR_CASE_STATE`)
   }
 })
+
+t.test('refusal and answer need an actor', async t => {
+  const caseId = await openCase()
+  for (const body of [{ ground: 'NOT_AN_OFFENCE', note: 'Not an offence in France.' }, { ground: 'NOT_AN_OFFENCE', note: 'Not an offence in France.', actor: '  ' }]) {
+    const refused = await callFr(`/cases/${caseId}/items/1/refuse`, body)
+    t.equal(refused.status, 400)
+    t.equal(refused.body.code, 'ERR_ACTOR_REQUIRED')
+    t.equal(refused.body.field, 'actor')
+  }
+  t.equal((await fr().requests.getCase(caseId)).items[0].status, 'permitted', 'the item was not refused')
+
+  const answered = await callFr(`/cases/${caseId}/answer`, {})
+  t.equal(answered.status, 400)
+  t.equal(answered.body.code, 'ERR_ACTOR_REQUIRED')
+  t.equal((await fr().requests.getCase(caseId)).status, 'open', 'nothing was sent')
+
+  const named = await callFr(`/cases/${caseId}/answer`, { actor: 'M. Durand' })
+  t.equal(named.status, 200)
+  const audit = (await fr().service.store.listAudit(0, 10_000)).filter((e: any) => e.messageId === named.body.requestId && e.event === 'request.answered')
+  t.equal(audit[0]?.actor, 'M. Durand')
+})
+
+t.test('request and hit query need an actor', async t => {
+  const before = (await de().requests.listRequests()).length
+  const headers = { authorization: `Bearer ${de().service.identity.apiToken as string}`, 'content-type': 'application/json' }
+  const request = await fetch(`${de().url as string}/requests`, { method: 'POST', headers, body: JSON.stringify({ to: 'FR', content: completeRequest() }) })
+  t.equal(request.status, 400)
+  t.equal((await request.json() as any).code, 'ERR_ACTOR_REQUIRED')
+  t.equal((await de().requests.listRequests()).length, before, 'no request was stored')
+
+  const query = await fetch(`${de().url as string}/hits/queries`, { method: 'POST', headers, body: JSON.stringify({ identifier: { type: 'firearm-serial', serialNumber: 'SN-100', make: 'Glock' } }) })
+  t.equal(query.status, 400)
+  t.equal((await query.json() as any).code, 'ERR_ACTOR_REQUIRED')
+})

@@ -2,6 +2,7 @@ import { Type } from 'typebox'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { IDENTIFIER_TYPES } from '@ceasefire/protocol'
 import type { HitService } from '../../hits/service.ts'
+import { RequiredActor, requireActor } from '../actor.ts'
 import { errorResponses } from '../schemas.ts'
 
 const Text = (maxLength: number) => Type.String({ minLength: 1, maxLength })
@@ -63,7 +64,7 @@ const FollowUp = Type.Object({
   availabilityReasons: Type.Optional(Text(5000)),
   persons: Type.Optional(Type.Array(Text(500), { maxItems: 50 })),
   personLink: Type.Optional(Text(5000)),
-  actor: Type.Optional(Text(200))
+  actor: RequiredActor
 }, { additionalProperties: false })
 
 /** Hit/no-hit queries across the federation, the hits both ends keep, and their follow-up. */
@@ -78,14 +79,14 @@ export function hitRoutes (hits: HitService): FastifyPluginAsyncTypebox {
           identifier: Identifier,
           peers: Type.Optional(Type.Array(Type.String({ pattern: '^[A-Z]{2}$' }), { minItems: 1, maxItems: 100, uniqueItems: true })),
           timeoutMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 60000, description: 'Time limit for the whole query (ms).' })),
-          actor: Type.Optional(Text(200))
+          actor: RequiredActor
         }, { additionalProperties: false }),
         response: { 200: QueryResult, ...errorResponses }
       }
     }, async (request) => await hits.query(request.body.identifier, {
+      actor: requireActor(request.body.actor),
       ...(request.body.peers === undefined ? {} : { peers: request.body.peers }),
-      ...(request.body.timeoutMs === undefined ? {} : { timeoutMs: request.body.timeoutMs }),
-      ...(request.body.actor === undefined ? {} : { actor: request.body.actor })
+      ...(request.body.timeoutMs === undefined ? {} : { timeoutMs: request.body.timeoutMs })
     }))
 
     app.get('/hits', {
@@ -107,7 +108,7 @@ export function hitRoutes (hits: HitService): FastifyPluginAsyncTypebox {
       }
     }, async (request, reply) => {
       const { actor, ...elements } = request.body
-      const result = await hits.requestInformation(request.params.id, elements, actor)
+      const result = await hits.requestInformation(request.params.id, elements, requireActor(actor))
       return await reply.code(201).send(result)
     })
   }
