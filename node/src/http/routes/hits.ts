@@ -8,7 +8,8 @@ import { errorResponses } from '../schemas.ts'
 const Text = (maxLength: number) => Type.String({ minLength: 1, maxLength })
 
 const Identifier = Type.Object({
-  type: Type.Union(IDENTIFIER_TYPES.map(type => Type.Literal(type)), { description: 'Identifier type; the other members depend on it (SPEC.md section 10.1).' }),
+  // A plain string here, so an unknown type reaches the normaliser and gets ERR_IDENTIFIER_TYPE_UNKNOWN with the list of types.
+  type: Type.String({ minLength: 1, maxLength: 50, description: `Identifier type, one of ${IDENTIFIER_TYPES.join(', ')}; the other members depend on it (SPEC.md section 10.1).` }),
   serialNumber: Type.Optional(Text(200)),
   make: Type.Optional(Text(500)),
   address: Type.Optional(Text(200)),
