@@ -85,10 +85,22 @@ export function oprfInputOf (identifier: NormalisedIdentifier): Uint8Array {
   return new TextEncoder().encode(`nfp-hit-v1\u0000${identifier.type}\u0000${identifier.normalised}`)
 }
 
+/**
+ * Characters no identifier field may contain: control characters other than white space, format
+ * characters (Unicode category Cf, such as U+200B zero-width space, U+00AD soft hyphen and U+FEFF)
+ * and lone surrogates. An operator cannot see them, so a value that contains one would miss a
+ * record that looks the same. They are rejected rather than stripped, so no value is changed
+ * without the operator seeing it.
+ */
+const INVISIBLE_CHARACTER = /[\p{Cf}\p{Cs}]|(?![\t\n\v\f\r\u0085])\p{Cc}/u
+
 function text (value: Record<string, unknown>, field: string): string {
   const member = value[field]
   if (typeof member !== 'string' || member.trim() === '') {
     throw new IdentifierInvalidError(`identifier of type ${String(value.type)} needs a non-empty text \`${field}\``, { field })
+  }
+  if (INVISIBLE_CHARACTER.test(member)) {
+    throw new IdentifierInvalidError(`\`${field}\` of the ${String(value.type)} identifier contains a control character, an invisible format character (such as a zero-width space or a byte order mark) or a lone surrogate; send the value as it is printed`, { field })
   }
   return member
 }

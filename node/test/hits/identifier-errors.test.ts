@@ -22,3 +22,12 @@ t.test('unknown identifier type is typed', async t => {
   t.equal(body.field, 'type')
   t.match(body.message, /firearm-serial, wallet-address, online-handle, vin, plate, person/)
 })
+
+t.test('invisible characters are rejected', async t => {
+  for (const handle of ['\u0000\u0000', 'a\u0007b', '@xdoc\u200b', '\ufeffxdoc', 'xd\ud800oc']) {
+    const { status, body } = await queryHits({ type: 'online-handle', handle, platform: 'agora' })
+    t.equal(status, 400, `${JSON.stringify(handle)} is rejected`)
+    t.equal(body.code, 'ERR_IDENTIFIER_INVALID', `${JSON.stringify(handle)} gets ERR_IDENTIFIER_INVALID`)
+    t.equal(body.field, 'handle')
+  }
+})
