@@ -1,16 +1,24 @@
 import { randomUUID } from 'node:crypto'
-import { canonicalize, importSigningKey, signStatement, verifyStatement } from '@ceasefire/protocol'
+import { canonicalize, createRecordVerifier, importSigningKey, signStatement, verifyStatement } from '@ceasefire/protocol'
+import type { VerifiedRecord } from '@ceasefire/protocol'
 import type { SuiteContext } from '../suite.ts'
 import { check, show } from '../suite.ts'
 import type { Exchange } from '../peer.ts'
 import { buildSigned } from '../vectors/records.ts'
 import type { Mutation } from '../vectors/records.ts'
+import { detachedCompactJws } from '../vectors/jws.ts'
 import type { VectorKey } from '../vectors/jws.ts'
 
-export const SHARE = '/nfp/share/1.0.0'
-export const REQUEST = '/nfp/request/1.0.0'
+export const SHARE = '/nfp/share/2.0.0'
+export const REQUEST = '/nfp/request/2.0.0'
 export const AUDIT_HEAD = '/nfp/audit-head/1.0.0'
 export const MEMBERSHIP = '/nfp/membership/1.0.0'
+export const HIT = '/nfp/hit/1.0.0'
+/** JWS `typ` of a signed request message (SPEC section 9.5). */
+export const REQUEST_MESSAGE_TYP = 'nfp-request-message+jws'
+/** Previous major versions, which a node answers with ERR_PROTOCOL_VERSION_UNSUPPORTED (SPEC section 11). */
+export const SHARE_V1 = '/nfp/share/1.0.0'
+export const REQUEST_V1 = '/nfp/request/1.0.0'
 
 /** Returns the test member's record-signing key in the form the vector builder takes. */
 export function memberKey (ctx: SuiteContext): VectorKey {
@@ -93,6 +101,15 @@ function collectCodes (ctx: SuiteContext, value: unknown): void {
   }
 }
 
+/**
+ * Signs a message of the request protocol as the test member: a detached compact JWS with typ
+ * nfp-request-message+jws over the canonical form of the message without `signature`.
+ */
+export function signRequestMessage (ctx: SuiteContext, message: Record<string, unknown>, key: VectorKey = memberKey(ctx)): Record<string, unknown> {
+  const { signature: _signature, ...unsigned } = message
+  return { ...unsigned, signature: detachedCompactJws(unsigned, { alg: 'EdDSA', kid: key.kid, typ: REQUEST_MESSAGE_TYP }, key) }
+}
+
 /** Sends a share request and returns its share-result, failing the test on any other reply. */
 export async function shareOk (ctx: SuiteContext, items: unknown[]): Promise<{ request: Record<string, any>, result: Record<string, any> }> {
   const request = shareRequest(ctx, items)
@@ -116,6 +133,11 @@ export function resolver (ctx: SuiteContext): (jurisdiction: string, kid: string
     const jwk = ctx.target.memberKeys.get(jurisdiction)?.get(kid)
     return jwk === undefined ? undefined : await importSigningKey(jwk)
   }
+}
+
+/** Verifies a signed record of either signature version under the keys of the federation. */
+export async function verifyRecord (ctx: SuiteContext, signed: unknown): Promise<VerifiedRecord> {
+  return await createRecordVerifier(resolver(ctx))(signed)
 }
 
 /** Verifies a statement signed by the node under test. */

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { ConformanceTest, SuiteContext } from '../suite.ts'
 import { check, show } from '../suite.ts'
 import { requirement } from '../requirements.ts'
-import { REQUEST, send, shareRecord, signAsMember, memberFirearm } from './helpers.ts'
+import { REQUEST, send, shareRecord, signAsMember, signRequestMessage, memberFirearm } from './helpers.ts'
 
 const HOUR_MS = 3_600_000
 
@@ -20,7 +20,7 @@ export function requestContent (ctx: SuiteContext, options: { urgent: boolean, i
 }
 
 async function sendRequest (ctx: SuiteContext, content: Record<string, unknown>, requestId: string = randomUUID()): Promise<{ requestId: string, reply: Record<string, any> }> {
-  const message = { type: 'request', messageId: randomUUID(), requestId, sender: ctx.member.jurisdiction, receiver: ctx.target.jurisdiction, sentAt: new Date().toISOString(), content }
+  const message = signRequestMessage(ctx, { type: 'request', messageId: randomUUID(), requestId, sender: ctx.member.jurisdiction, receiver: ctx.target.jurisdiction, sentAt: new Date().toISOString(), content })
   const exchange = await send(ctx, REQUEST, message)
   check('reply' in exchange, `no reply to a request: ${'noReply' in exchange ? exchange.noReply : ''}`)
   check(exchange.reply.type === 'ack', `expected an ack, got ${show(exchange.reply)}`)
