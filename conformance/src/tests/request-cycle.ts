@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { ConformanceTest, SuiteContext } from '../suite.ts'
 import { check, show } from '../suite.ts'
 import { requirement } from '../requirements.ts'
-import { REQUEST, send, signRequestMessage, targetFirearm, verifyRecord } from './helpers.ts'
+import { REQUEST, requestMessageSignatureProblem, send, signRequestMessage, targetFirearm, verifyRecord } from './helpers.ts'
 import { requestContent } from './requests.ts'
 
 /** The closed list of refusal grounds of Directive (EU) 2023/977 Art. 6(1), as SPEC section 9.2 names them. */
@@ -118,6 +118,21 @@ export function requestCycleTests (): ConformanceTest[] {
         check(after.status === 200 && after.body.clock?.pausedSince === undefined, `after the clarification-answer the clock should run again: ${show(after.body?.clock)}`)
         check(Number(after.body.clock.pausedMs) >= 0 && after.body.deadline !== undefined, `the case has no deadline after the clock resumed: ${show(after.body)}`)
         return `clock resumed, deadline ${String(after.body.deadline)}`
+      }
+    },
+    {
+      id: 'REQ-9.5-4',
+      ...requirement('REQ-9.5-4'),
+      run: async (ctx) => {
+        // Runs after the tests above, which make the node send a delay-notice, an answer and a
+        // clarification-request to the test member.
+        const sent = ctx.peer.inbound.filter(f => f.protocol === REQUEST).map(f => f.message as Record<string, unknown>)
+        check(sent.length > 0, 'the node sent no request message to the test member during the run')
+        for (const message of sent) {
+          const problem = requestMessageSignatureProblem(ctx, message)
+          check(problem === undefined, `${String(message.type)} message ${String(message.messageId)}: ${String(problem)}`)
+        }
+        return `${sent.length} messages verified: ${[...new Set(sent.map(m => String(m.type)))].sort().join(', ')}`
       }
     }
   ]
