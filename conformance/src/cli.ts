@@ -27,7 +27,7 @@ Run options:
   --hit-forbidden-type TYPE
                        an identifier type (such as vin) the node's hitQueries policy forbids
                        the test member to query; without it that test is reported not applicable
-  --only PREFIX        run only tests whose id starts with PREFIX (repeatable), e.g. SIG-5
+  --only PREFIX        run only tests whose id starts with PREFIX (repeatable), e.g. SIG-5 (sections 5 and 5.2)
   --help
 
 keygen options:
