@@ -26,6 +26,8 @@ import { loadActivePolicy, watchPolicies } from './policy-reload.ts'
 import type { ActivePolicy } from './policy-reload.ts'
 import { NodeService } from './service.ts'
 import { NodeStore } from './store/store.ts'
+import { attachModels } from './models/node-models.ts'
+import type { NodeModels } from './models/node-models.ts'
 
 /** A running node: its service, HTTP server and the address it listens on. */
 export interface RunningNode {
@@ -34,6 +36,7 @@ export interface RunningNode {
   proposals: ProposalService
   hits: HitService
   auditHeads: AuditHeads
+  models: NodeModels
   app: FastifyInstance
   /** Base URL of the HTTP API, e.g. http://127.0.0.1:7101 */
   url: string
@@ -111,9 +114,10 @@ export async function startNode (config: NodeConfig, log?: Logger, secrets: Secr
     await store.close()
     throw err
   }
+  const models = await attachModels(service, logger)
   service.start()
   requests.start()
-  const app = await buildApp(service, logger, auditHeads, requests, proposals, hits)
+  const app = await buildApp(service, logger, auditHeads, requests, proposals, hits, models)
   if (config.demoClockControl === true) {
     logger.warn('demo clock control is on (demoClockControl in the configuration): POST /demo/clock can move the deadline clock; never use this in service')
     await app.register(demoClockRoutes({ requests, proposals }))
@@ -158,6 +162,7 @@ export async function startNode (config: NodeConfig, log?: Logger, secrets: Secr
     proposals,
     hits,
     auditHeads,
+    models,
     app,
     url,
     stop: async () => {
@@ -165,6 +170,7 @@ export async function startNode (config: NodeConfig, log?: Logger, secrets: Secr
       requests.stop()
       service!.stop()
       await app.close()
+      await models.runtime.close()
       await auditHeads.stop()
       await network.stop()
       await store.close()

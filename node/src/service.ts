@@ -174,6 +174,12 @@ export class NodeService {
     throw new errors.MembershipUntrustedError('this node has no `membershipAuthority` in its configuration, so it cannot verify membership versions; it uses its unsigned federation file')
   }
 
+  /**
+   * Called after a record was stored by ingest, from a peer or out of quarantine; set by the
+   * runtime to index, link and triage it. It must not throw.
+   */
+  onRecordStored: (record: NfpRecord) => Promise<void> = async () => {}
+
   /** Reloads the policy module from disk now; set by the runtime, which owns loading and auditing. */
   reloadPolicy: () => Promise<void> = async () => {}
 
@@ -244,6 +250,7 @@ export class NodeService {
       audit: [{ event: existing === undefined ? 'record.created' : 'record.updated', recordId: valid.id, recordType: valid.type, versionHash: valid.versionHash }]
     })
     this.#log.info({ recordId: valid.id, versionHash: valid.versionHash }, 'record ingested')
+    await this.onRecordStored(valid)
     if (existing !== undefined) {
       // Peers that hold an earlier version get this one, each after its own policy decision.
       void this.#propagateUpdate(valid.id)
@@ -369,6 +376,7 @@ export class NodeService {
         denials.push(nodeRule('NODE-RELAY-NO-REWRITE', `A relaying node may remove whole disclosure units of a version 2 record, but cannot change a value or remove anything else without breaking the originator's signature, so it does not pass the record on: ${obstacle}`, 'Ceasefire protocol, record signatures version 2 (design rule)'))
       }
     }
+    if (record.type === 'RecordLink') denials.push(...await this.#linkedRecordDenials(record, recipient))
     if (denials.length === 0) return decision
     return {
       ...decision,
@@ -417,6 +425,33 @@ export class NodeService {
     return { privateKey: this.identity.signing.privateKey, kid: this.identity.signing.kid }
   }
 
+  /**
+   * A RecordLink tells the recipient that two records describe the same thing, so it says
+   * something about both. It goes only where each named record may go too: the recipient
+   * originated the record, already received it from this node, or the outbound policy would
+   * permit sending it now.
+   */
+  async #linkedRecordDenials (link: NfpRecord, recipient: string): Promise<Array<Decision['reasons'][number]>> {
+    const denials: Array<Decision['reasons'][number]> = []
+    const citation = 'Ceasefire protocol v1, RecordLink (design rule)'
+    for (const id of Array.isArray(link.records) ? link.records as string[] : []) {
+      const stored = await this.store.getRecord(id)
+      if (stored === undefined) {
+        denials.push(nodeRule('NODE-LINK-NAMED-RECORDS', `The link names ${id}, which this node does not hold, so it cannot decide whether ${recipient} may learn about it.`, citation))
+        continue
+      }
+      const named = stored.signed.record
+      if (named.provenance.jurisdiction === recipient) continue
+      const disclosed = (await this.revocations.disclosuresOf(id)).some(d => d.peer === recipient && d.status !== 'revoked')
+      if (disclosed) continue
+      const decision = await this.decide(named, recipient, stored.hops)
+      if (decision.effect !== 'permit') {
+        denials.push(nodeRule('NODE-LINK-NAMED-RECORDS', `The link names ${id}, which ${recipient} neither originated nor received from this node, and whose own decision is ${decision.effect} (${decision.reasons.filter(r => r.effect === decision.effect).map(r => r.ruleId).join(', ') || 'no rule'}). Share the record first.`, citation))
+      }
+    }
+    return denials
+  }
+
   /** Revokes a record this node originated at every peer it was disclosed to. */
   async revoke (recordId: string, reason: string): Promise<{ recordId: string, peers: string[] }> {
     const stored = await this.getRecord(recordId)
@@ -453,6 +488,7 @@ export class NodeService {
       writes: [{ collection: 'quarantine', key: recordId }],
       audit: [{ event: 'policy.approval', recordId, recordType: record.type, versionHash: record.versionHash, peer: held.stored.receivedFrom, rules: held.decision.approvals.map(a => a.ruleId), detail: `inbound; ${describeApprovals(approvals)}` }]
     })
+    await this.onRecordStored(record)
     return held.stored
   }
 
@@ -468,7 +504,7 @@ export class NodeService {
 
   /** Handles a share request that arrived over libp2p from an authenticated peer. */
   async receive (request: ShareRequest, remotePeerId: string): Promise<ShareResponse> {
-    return await receiveShare({
+    const response = await receiveShare({
       jurisdiction: this.jurisdiction,
       membership: this.#membership,
       store: this.store,
@@ -482,6 +518,14 @@ export class NodeService {
       onDeletionReceipt: async (statement, jws) => { await this.revocations.keepDeletionReceipt(statement, jws) },
       components: this.components
     }, request, remotePeerId)
+    if (response.type === 'share-result') {
+      for (const result of response.results) {
+        if (result.status !== 'stored' || result.id === undefined) continue
+        const stored = await this.store.getRecord(result.id)
+        if (stored !== undefined) await this.onRecordStored(stored.signed.record)
+      }
+    }
+    return response
   }
 
   /** Shares the new version of a record with every peer that received an earlier one. */

@@ -11,7 +11,8 @@ export const RECORD_TYPES = [
   'Vehicle',
   'CryptoWallet',
   'WebListing',
-  'OnlineIdentity'
+  'OnlineIdentity',
+  'RecordLink'
 ] as const
 
 export type RecordType = typeof RECORD_TYPES[number]

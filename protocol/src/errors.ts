@@ -280,6 +280,21 @@ export class HitNotFoundError extends NfpError {
   static override readonly statusCode = 404
 }
 
+export class ModelUnavailableError extends NfpError {
+  static override readonly code = 'ERR_MODEL_UNAVAILABLE'
+  static override readonly statusCode = 503
+}
+
+export class LinkNotFoundError extends NfpError {
+  static override readonly code = 'ERR_LINK_NOT_FOUND'
+  static override readonly statusCode = 404
+}
+
+export class LinkStateError extends NfpError {
+  static override readonly code = 'ERR_LINK_STATE'
+  static override readonly statusCode = 409
+}
+
 export class ProposalNotFoundError extends NfpError {
   static override readonly code = 'ERR_PROPOSAL_NOT_FOUND'
   static override readonly statusCode = 404
@@ -366,6 +381,9 @@ export const errorClasses = {
   ERR_HIT_ELEMENT_INVALID: HitElementInvalidError,
   ERR_HIT_KEY_EPOCH_STALE: HitKeyEpochStaleError,
   ERR_HIT_NOT_FOUND: HitNotFoundError,
+  ERR_MODEL_UNAVAILABLE: ModelUnavailableError,
+  ERR_LINK_NOT_FOUND: LinkNotFoundError,
+  ERR_LINK_STATE: LinkStateError,
   ERR_PROPOSAL_NOT_FOUND: ProposalNotFoundError,
   ERR_PROPOSAL_STATE: ProposalStateError,
   ERR_SIG_DISCLOSURE_INVALID: SignatureDisclosureInvalidError,

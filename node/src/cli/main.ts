@@ -5,6 +5,7 @@ import { demoCommand } from './demo.ts'
 import { federationCommand } from './federation.ts'
 import { importCommand } from './import.ts'
 import { initCommand } from './init.ts'
+import { linksCommand } from './links.ts'
 import { auditCommand } from './audit.ts'
 import { hitCommand } from './hit.ts'
 import { caseCommand } from './case.ts'
@@ -12,7 +13,7 @@ import { policyCommand } from './policy.ts'
 import { requestCommand } from './request.ts'
 import { startCommand } from './start.ts'
 
-const commands: Command[] = [initCommand, startCommand, importCommand, demoCommand, policyCommand, auditCommand, federationCommand, requestCommand, caseCommand, hitCommand]
+const commands: Command[] = [initCommand, startCommand, importCommand, demoCommand, policyCommand, auditCommand, federationCommand, requestCommand, caseCommand, hitCommand, linksCommand]
 
 function usage (): string {
   return [
@@ -46,6 +47,7 @@ async function main (argv: string[]): Promise<number> {
   if (command === hitCommand) return await hitCommand.main(rest)
   if (command === requestCommand) return await requestCommand.main(rest)
   if (command === caseCommand) return await caseCommand.main(rest)
+  if (command === linksCommand) return await linksCommand.main(rest)
 
   try {
     const values = parseCommandArgs(command, rest)

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import { NfpError } from '@ceasefire/protocol'
 import { planAgoraImport } from '../import/agora.ts'
 import type { DemoNode } from './federation.ts'
+import { runModelsStep } from './models-step.ts'
 import { syntheticPerson } from './synthetic.ts'
 import { runHitStep } from './hit-step.ts'
 
@@ -243,6 +244,11 @@ export async function runScenario (nodes: Map<string, DemoNode>, print: (line: s
   // --- Hit/no-hit step: a separate step, kept in hit-step.ts.
   await runHitStep(node, imported, print, expect)
   // --- End of the hit/no-hit step.
+  // --- Models step (record linking and listing triage): begin ---
+  print('')
+  print('== Models. Listings triaged at import; links proposed between records of different nodes')
+  await runModelsStep(node, new Date(Date.now() + 365 * 86_400_000).toISOString().slice(0, 10), print, expect)
+  // --- Models step: end ---
 
   // 7. Audit.
   print('')

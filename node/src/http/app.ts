@@ -25,6 +25,9 @@ import { caseRoutes } from './routes/cases.ts'
 import type { RequestService } from '../requests/service.ts'
 import type { HitService } from '../hits/service.ts'
 import { hitRoutes } from './routes/hits.ts'
+import type { NodeModels } from '../models/node-models.ts'
+import { linkRoutes } from './routes/links.ts'
+import { triageRoutes } from './routes/triage.ts'
 
 const PUBLIC_PREFIXES = ['/health', '/docs']
 
@@ -32,7 +35,7 @@ const PUBLIC_PREFIXES = ['/health', '/docs']
  * Builds the HTTP API: one plugin per resource, an OpenAPI document with a UI at `/docs`, and
  * bearer-token authentication on everything except health and docs.
  */
-export async function buildApp (service: NodeService, log: Logger, auditHeads: AuditHeads, requests?: RequestService, proposals?: ProposalService, hits?: HitService): Promise<FastifyInstance> {
+export async function buildApp (service: NodeService, log: Logger, auditHeads: AuditHeads, requests?: RequestService, proposals?: ProposalService, hits?: HitService, models?: NodeModels): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: log as FastifyBaseLogger,
     // Requests Node's HTTP parser rejects (a garbage request line, too-long headers) get the
@@ -74,7 +77,7 @@ export async function buildApp (service: NodeService, log: Logger, auditHeads: A
     }
   })
 
-  await app.register(healthRoutes(service))
+  await app.register(healthRoutes(service, models?.runtime))
   await app.register(recordRoutes(service))
   await app.register(peerRoutes(service))
   await app.register(auditRoutes(service))
@@ -89,5 +92,9 @@ export async function buildApp (service: NodeService, log: Logger, auditHeads: A
   }
   if (proposals !== undefined) await app.register(proposalRoutes(proposals))
   if (hits !== undefined) await app.register(hitRoutes(hits))
+  if (models !== undefined) {
+    await app.register(linkRoutes(models.links))
+    await app.register(triageRoutes(service, models.triage))
+  }
   return app as unknown as FastifyInstance
 }

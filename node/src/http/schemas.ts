@@ -89,6 +89,7 @@ export const errorResponses = {
   415: ErrorBody,
   500: ErrorBody,
   502: ErrorBody,
+  503: ErrorBody,
   504: ErrorBody
 }
 

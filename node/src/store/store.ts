@@ -67,7 +67,7 @@ export interface RecordFilter {
 }
 
 /** Sublevels that modules other than the store keep their state in. */
-export const COLLECTIONS = ['delivery', 'receipts', 'disclosures', 'cursors', 'quarantine', 'requests', 'cases', 'request-outbox', 'request-inbox', 'copies', 'proposals', 'hit-index', 'hits'] as const
+export const COLLECTIONS = ['delivery', 'receipts', 'disclosures', 'cursors', 'quarantine', 'requests', 'cases', 'request-outbox', 'request-inbox', 'copies', 'proposals', 'hit-index', 'hits', 'links', 'linkkeys', 'triage'] as const
 export type CollectionName = typeof COLLECTIONS[number]
 
 /** A put (with `value`) or a delete (without) in one of the collections. */
