@@ -16,7 +16,7 @@ export const MEMBERSHIP = '/nfp/membership/1.0.0'
 export const HIT = '/nfp/hit/1.0.0'
 /** JWS `typ` of a signed request message (SPEC section 9.5). */
 export const REQUEST_MESSAGE_TYP = 'nfp-request-message+jws'
-/** Previous major versions, which a node answers with ERR_PROTOCOL_VERSION_UNSUPPORTED (SPEC section 11). */
+/** Previous major versions, to which a node replies with an error frame carrying ERR_PROTOCOL_VERSION_UNSUPPORTED (SPEC section 11). */
 export const SHARE_V1 = '/nfp/share/1.0.0'
 export const REQUEST_V1 = '/nfp/request/1.0.0'
 

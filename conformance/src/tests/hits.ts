@@ -6,7 +6,7 @@ import { NotApplicable, check, show } from '../suite.ts'
 import { requirement } from '../requirements.ts'
 import { HIT, send, targetFirearm } from './helpers.ts'
 
-/** Upper bound of messages the rate limit test sends before it gives up; above the default limit of 600 per minute. */
+/** Maximum number of messages the rate limit test sends before it gives up, above the default limit of 600 per minute. */
 const MAX_MESSAGES_FOR_LIMIT = 2000
 
 /** The outcome of one query of the suite at the node under test, with the replies it got. */

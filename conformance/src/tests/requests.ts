@@ -88,7 +88,7 @@ export function requestTests (): ConformanceTest[] {
   ]
 }
 
-/** Sends a request message frame as given and expects an error frame with `code`; no case may open. */
+/** Sends a request message frame as given and expects an error frame with `code`. Fails when the message opened a case. */
 async function expectMessageRejected (ctx: SuiteContext, message: Record<string, unknown>, code: string): Promise<string> {
   const exchange = await send(ctx, REQUEST, message)
   check('reply' in exchange, `expected an error frame with ${code}, got no reply (${'noReply' in exchange ? exchange.noReply : ''})`)

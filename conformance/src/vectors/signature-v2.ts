@@ -36,7 +36,7 @@ export interface MemberBatch {
   forged: ReturnType<typeof commitRecord>
 }
 
-/** A WebListing draft of `jurisdiction` with links to three firearms, the shape the vectors use. */
+/** Builds a WebListing draft of `jurisdiction` with links to three firearms, the shape the vectors use. */
 export function listingDraft (jurisdiction: string, local: string, title: string): Record<string, unknown> {
   const j = jurisdiction.toLowerCase()
   const at = new Date().toISOString()

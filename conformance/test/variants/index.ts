@@ -39,8 +39,8 @@ const V2_TAMPER_ERRORS = [errors.SignatureDisclosureInvalidError, errors.Signatu
 
 /**
  * Accepts a version 2 record whose disclosures, inclusion proof or batch signature do not hold,
- * as a node that skips those checks would; the version hash, removed fixed fields and the
- * record schema are still checked by the real verifier or here.
+ * as a node that skips those checks would. The real verifier still checks the version hash and
+ * the removed fixed fields, and this function the record schema.
  */
 async function acceptTamperedV2 (signed: unknown, verify: RecordVerifier): Promise<VerifiedRecord> {
   try {
