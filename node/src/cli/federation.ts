@@ -6,7 +6,7 @@ import type { JWK } from 'jose'
 import { addMember, createMembership, removeMember, revokeKey, rotateKey } from '../federation/authority.ts'
 import { issueMembershipCredential } from '../federation/credential.ts'
 import type { Command } from './args.ts'
-import { UsageError } from './args.ts'
+import { UsageError, formatHelp } from './args.ts'
 
 type Values = Record<string, string | boolean | string[] | undefined>
 
@@ -76,11 +76,15 @@ export const federationCommand: Command & { main: (argv: string[]) => Promise<nu
 async function runSubcommand (argv: string[]): Promise<number> {
   let parsed
   try {
-    parsed = parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: true })
+    parsed = parseArgs({ args: argv, options: { ...OPTIONS, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: true })
   } catch (error) {
     throw new UsageError((error as Error).message)
   }
   const { values, positionals } = parsed as { values: Values, positionals: string[] }
+  if (values.help === true) {
+    console.log(formatHelp(federationCommand))
+    return 0
+  }
   const [name, ...args] = positionals
   const file = typeof values.file === 'string' ? values.file : 'federation.json'
 
