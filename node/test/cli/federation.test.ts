@@ -29,33 +29,34 @@ async function conformance (...args: string[]): Promise<{ code: number | null, s
 }
 
 /**
- * Starts `nfp start` as an operator would and waits until /health lists the node's members;
- * the node is stopped with SIGTERM when the test ends.
+ * Starts `nfp start` as an operator would and waits until /health lists the node's members.
+ * `stop` sends SIGTERM and waits for the exit, and the test's teardown calls it too.
  */
-async function startNode (t: Test, config: string, httpPort: number): Promise<{ members: string[] }> {
+async function startNode (t: Test, config: string, httpPort: number): Promise<{ health: { members: string[] }, stop: () => Promise<void> }> {
   const child: ChildProcess = spawn(process.execPath, [MAIN, 'start', '--config', config], { stdio: ['ignore', 'pipe', 'pipe'] })
   let output = ''
   child.stdout?.on('data', (chunk: Buffer) => { output += chunk.toString() })
   child.stderr?.on('data', (chunk: Buffer) => { output += chunk.toString() })
-  t.teardown(async () => {
+  const stop = async (): Promise<void> => {
     if (child.exitCode !== null) return
     const exited = new Promise(resolve => child.once('exit', resolve))
     child.kill('SIGTERM')
     await exited
-  })
+  }
+  t.teardown(stop)
 
   const deadline = Date.now() + 60_000
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`nfp start exited with status ${child.exitCode}:\n${output}`)
     try {
       const response = await fetch(`http://127.0.0.1:${httpPort}/health`)
-      if (response.ok) return await response.json() as { members: string[] }
+      if (response.ok) return { health: await response.json() as { members: string[] }, stop }
     } catch {
       // The HTTP API is not listening yet.
     }
     await new Promise(resolve => setTimeout(resolve, 250))
   }
-  throw new Error(`nfp start did not answer /health within 60 s:\n${output}`)
+  throw new Error(`nfp start: /health did not respond within 60 s:\n${output}`)
 }
 
 t.test('federation CLI end to end', async t => {
@@ -76,7 +77,7 @@ t.test('federation CLI end to end', async t => {
   t.equal(create.code, 0, create.stderr)
   t.match(create.stdout, /NOT signed/)
 
-  // The test member's key file stays with the tester; the authority gets the printed entry.
+  // The test member's key file stays with the tester, and the authority gets the printed entry.
   const testMember = await conformance('keygen', '--out', join(tmp, 'test-member.key.json'), '--jurisdiction', 'XC')
   t.equal(testMember.code, 0, testMember.stderr)
   writeFileSync(join(tmp, 'test-member.json'), testMember.stdout)
@@ -92,8 +93,14 @@ t.test('federation CLI end to end', async t => {
   t.equal(signed.membership.version, 3, 'create and two add-member steps make version 3')
   t.type(signed.signature.protected, 'string')
 
-  const health = await startNode(t, join(fed, 'se', 'node.json'), httpPort)
-  t.same([...health.members].sort(), ['SE', 'XC'])
+  const node = await startNode(t, join(fed, 'se', 'node.json'), httpPort)
+  t.same([...node.health.members].sort(), ['SE', 'XC'])
+
+  // audit verify on a stopped node reads the signed federation file for the head keys.
+  await node.stop()
+  const audit = await nfp('audit', 'verify', '--config', join(fed, 'se', 'node.json'))
+  t.equal(audit.code, 0, audit.stderr)
+  t.match(audit.stdout, /result: intact/)
 })
 
 t.test('unsigned membership starts a node', async t => {
@@ -112,8 +119,8 @@ t.test('unsigned membership starts a node', async t => {
   t.equal(document.federation, 'Unsigned federation', 'the unsigned file is the bare membership')
   t.equal(document.version, 2)
 
-  const health = await startNode(t, join(fed, 'de', 'node.json'), httpPort)
-  t.same(health.members, ['DE'])
+  const node = await startNode(t, join(fed, 'de', 'node.json'), httpPort)
+  t.same(node.health.members, ['DE'])
 })
 
 t.test('start rejects signed file without anchor', async t => {
