@@ -137,7 +137,8 @@ async function write (file: string, membership: Membership, values: Values): Pro
     document = membership
   }
   writeFileSync(file, JSON.stringify(document, null, 2) + '\n')
-  console.log(`Wrote membership version ${membership.version} (${membership.members.length} members, ${typeof keyFile === 'string' ? 'signed' : 'NOT signed; run `nfp federation sign`'}) to ${file}`)
+  const count = membership.members.length === 1 ? '1 member' : `${membership.members.length} members`
+  console.log(`Wrote membership version ${membership.version} (${count}, ${typeof keyFile === 'string' ? 'signed' : 'NOT signed; run `nfp federation sign`'}) to ${file}`)
   return 0
 }
 
