@@ -121,7 +121,7 @@ async function keygen (values: Values): Promise<number> {
   chmodSync(out, 0o600)
   const publicPath = out.replace(/\.jwk$/, '') + '.pub.jwk'
   writeFileSync(publicPath, JSON.stringify({ ...pair.publicJwk, ...label }, null, 2) + '\n')
-  console.log(`Wrote the authority private key to ${out} (mode 600) and the public key to ${publicPath}; give nodes the public key as membershipAuthority.jwk, kid ${pair.kid}`)
+  console.log(`Wrote the authority private key to ${out} (mode 600) and the public key to ${publicPath}; give nodes the public key (\`nfp init --authority-key ${publicPath}\`, or membershipAuthority in node.json), kid ${pair.kid}`)
   return 0
 }
 
