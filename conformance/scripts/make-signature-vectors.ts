@@ -113,6 +113,10 @@ async function buildVectors (): Promise<Map<string, Vector>> {
     ['invalid-modified-removed', invalid('provenance.modified was removed together with its salt.', member, 'ERR_SIG_REDACTION_FORBIDDEN', c => { delete c.record.provenance.modified; delete c.signature.salts['/provenance/modified'] })],
     ['invalid-replaced-digest', invalid('The digest of a removed field was replaced.', redacted, 'ERR_RECORD_VERSION_MISMATCH', c => { c.signature.digests['/shipFrom'] = c.signature.digests['/title'] })],
     ['invalid-reordered-proof', invalid('The inclusion proof hashes were reordered.', member, 'ERR_SIG_PROOF_INVALID', c => { c.signature.proof.reverse() })],
+    ['invalid-foreign-proof', invalid('The record carries the leaf index and inclusion proof of another record of its batch.', member, 'ERR_SIG_PROOF_INVALID', c => {
+      c.signature.index = neighbour.signature.index
+      c.signature.proof = neighbour.signature.proof
+    })],
     ['invalid-wrong-index', invalid('The leaf index names another position in the batch.', member, 'ERR_SIG_PROOF_INVALID', c => { c.signature.index = 3 })],
     ['invalid-forged-root', invalid('The batch statement names the root of a forged record but keeps the signature of the real root.', single, 'ERR_SIG_INVALID', c => {
       c.record = forged.record

@@ -3,6 +3,8 @@ import type { JWK } from 'jose'
 import { parseArgs } from 'node:util'
 import { createMemberKey, loadMemberKey, memberEntry } from './member-key.ts'
 import { SUITE_VERSION, SetupError, runConformance } from './run.ts'
+import { IDENTIFIER_TYPES } from '@ceasefire/protocol'
+import type { IdentifierType } from '@ceasefire/protocol'
 
 const HELP = `nfp-conformance ${SUITE_VERSION}: checks a Ceasefire NFP node against SPEC.md
 
@@ -22,7 +24,10 @@ Run options:
   --authority-key FILE the federation authority's private JWK (from \`nfp federation keygen\`);
                        only for a test federation: the suite then signs and offers the node a
                        newer membership version with the same members
-  --only PREFIX        run only tests whose id starts with PREFIX (repeatable), e.g. SIG-5
+  --hit-forbidden-type TYPE
+                       an identifier type (such as vin) the node's hitQueries policy forbids
+                       the test member to query; without it that test is reported not applicable
+  --only PREFIX        run only tests whose id starts with PREFIX (repeatable), e.g. SIG-5 (sections 5 and 5.2)
   --help, -h           print this help and exit
 
 keygen writes the test member's private keys to --out and prints its member entry (JSON) to
@@ -51,6 +56,7 @@ async function main (argv: string[]): Promise<number> {
       listen: { type: 'string', multiple: true },
       out: { type: 'string' },
       only: { type: 'string', multiple: true },
+      'hit-forbidden-type': { type: 'string' },
       help: { type: 'boolean', short: 'h' }
     },
     strict: true
@@ -65,6 +71,10 @@ async function main (argv: string[]): Promise<number> {
   // NOTE: the suite acts as one test member; a second key file is for tests of relays, which are not written yet.
   if (values['member-key'].length > 1) throw new UsageError('give --member-key once; this version of the suite joins as one test member')
   const token = values['api-token'] !== undefined ? readFileSync(values['api-token'], 'utf8').trim() : process.env.NFP_API_TOKEN
+  const forbidden = values['hit-forbidden-type']
+  if (forbidden !== undefined && !(IDENTIFIER_TYPES as readonly string[]).includes(forbidden)) {
+    throw new UsageError(`--hit-forbidden-type ${forbidden} is not an identifier type; use one of ${IDENTIFIER_TYPES.join(', ')}`)
+  }
   const member = await loadMemberKey(values['member-key'][0] as string)
   const summary = await runConformance({
     peer: values.peer,
@@ -74,6 +84,7 @@ async function main (argv: string[]): Promise<number> {
     ...(values.listen === undefined ? {} : { listen: values.listen }),
     ...(values.out === undefined ? {} : { out: values.out }),
     ...(values.only === undefined ? {} : { only: values.only }),
+    ...(forbidden === undefined ? {} : { hitForbiddenType: forbidden as IdentifierType }),
     ...(values['authority-key'] === undefined ? {} : { authorityJwk: readJwk(values['authority-key']) }),
     tap: process.stdout
   })

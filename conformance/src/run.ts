@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs'
 import type { Writable } from 'node:stream'
 import { generateSigningKey, importSigningKey, keyIdOf, signStatement } from '@ceasefire/protocol'
 import type { JWK } from 'jose'
-import type { Member, Membership } from '@ceasefire/protocol'
+import type { IdentifierType, Member, Membership } from '@ceasefire/protocol'
 import type { TestMember } from './member-key.ts'
 import { SuitePeer } from './peer.ts'
 import { countOutcomes, runTests, writeOutputs } from './runner.ts'
@@ -30,6 +30,8 @@ export interface RunOptions {
   tap: Writable
   /** The federation authority's private JWK, for the membership tests on a test federation. */
   authorityJwk?: JWK
+  /** An identifier type the node's policy forbids the test member to query; without it the test of that rule is skipped. */
+  hitForbiddenType?: IdentifierType
   /** Run only tests whose id starts with one of these. */
   only?: string[]
   tests?: ConformanceTest[]
@@ -59,6 +61,7 @@ export async function runConformance (options: RunOptions): Promise<RunSummary &
     seenCodes: new Set(),
     otherKey: { kid: other.kid, privateJwk: other.privateJwk },
     ...(options.authorityJwk === undefined ? {} : { authority: { kid: await keyIdOf(options.authorityJwk), privateKey: await importSigningKey(options.authorityJwk), publicJwk: { kty: 'OKP', crv: 'Ed25519', x: String(options.authorityJwk.x) } } }),
+    ...(options.hitForbiddenType === undefined ? {} : { hitForbiddenType: options.hitForbiddenType }),
     stored: new Map()
   }
   peer.respond = async (protocol, message) => await answer(ctx, protocol, message)

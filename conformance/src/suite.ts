@@ -2,7 +2,7 @@ import type { SuitePeer } from './peer.ts'
 import type { TargetApi } from './target-api.ts'
 import type { TestMember } from './member-key.ts'
 import type { VectorKey } from './vectors/jws.ts'
-import type { SigningKey } from '@ceasefire/protocol'
+import type { IdentifierType, SigningKey } from '@ceasefire/protocol'
 
 /** Facts about the node under test, read from its API and membership at start. */
 export interface TargetInfo {
@@ -36,6 +36,8 @@ export interface SuiteContext {
    * offers the node newer membership versions (section 2.7).
    */
   authority?: { kid: string, privateKey: SigningKey, publicJwk: { kty: 'OKP', crv: 'Ed25519', x: string } }
+  /** An identifier type the target's policy forbids the test member to query, when the integrator names one. */
+  hitForbiddenType?: IdentifierType
   /** Record ids the test member stored at the target during this run, by purpose. */
   stored: Map<string, { id: string, versionHash: string }>
 }

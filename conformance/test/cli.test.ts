@@ -22,7 +22,7 @@ t.test('nfp-conformance runs the selected tests against a node and writes TAP, r
   t.teardown(async () => { await target.stop(); rmSync(dir, { recursive: true, force: true }) })
   writeFileSync(join(dir, 'token'), target.apiToken + '\n')
   const out = join(dir, 'out')
-  const result = await run(['--peer', target.peer, '--api', target.api, '--api-token', join(dir, 'token'), '--member-key', target.memberKeyFile, '--listen', target.memberListen, '--out', out, '--only', 'SIG-5', '--only', 'SHARE-6.5-1'])
+  const result = await run(['--peer', target.peer, '--api', target.api, '--api-token', join(dir, 'token'), '--member-key', target.memberKeyFile, '--listen', target.memberListen, '--out', out, '--only', 'SIG-5-', '--only', 'SHARE-6.5-1'])
   t.equal(result.code, 0, `exit status 0 (stderr: ${result.stderr.slice(0, 300)})`)
   t.match(result.stdout, /^TAP version 14\n1\.\.8\n/, 'TAP on stdout for the 8 selected tests')
   t.match(result.stdout, /ok \d+ - \[SIG-5-4\] A receiver rejects a record whose signature does not verify/, 'test titles are the requirements with their ids')

@@ -14,7 +14,7 @@ t.test('the conformance suite passes against the reference node', async (t) => {
   let text = ''
   tap.on('data', (chunk: Buffer) => { text += chunk.toString() })
 
-  const summary = await runConformance({ peer: target.peer, api: target.api, apiToken: target.apiToken, member: target.member, listen: [target.memberListen], authorityJwk: target.authorityJwk, out, tap })
+  const summary = await runConformance({ peer: target.peer, api: target.api, apiToken: target.apiToken, member: target.member, listen: [target.memberListen], authorityJwk: target.authorityJwk, hitForbiddenType: target.hitForbiddenType, out, tap })
 
   const failed = summary.results.filter(r => r.outcome !== 'pass')
   t.same(failed.map(r => `${r.id}: ${r.detail}`), [], 'every test passes and none is skipped')

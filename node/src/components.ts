@@ -1,6 +1,7 @@
 import { createRecordVerifier, signStatement } from '@ceasefire/protocol'
 import { evaluateInbound, evaluateOutbound } from './policy/index.ts'
 import { openClock } from './requests/deadline.ts'
+import { decideHitQuery } from './policy/hit-queries.ts'
 
 /**
  * The parts of a node that decide whether something is accepted, allowed to leave or due by
@@ -18,6 +19,8 @@ export interface NodeComponents {
   signReceipt: (payload: Record<string, unknown> & { by: string }, key: Parameters<typeof signStatement>[2]) => Promise<string>
   /** Opens the deadline clock of a received request for information (SPEC section 9.3). */
   openClock: typeof openClock
+  /** Decides whether a member may query an identifier type in this node's hit index (SPEC section 10.6). */
+  decideHitQuery: typeof decideHitQuery
 }
 
 export const defaultComponents: NodeComponents = {
@@ -25,7 +28,8 @@ export const defaultComponents: NodeComponents = {
   evaluateInbound,
   evaluateOutbound,
   signReceipt: async (payload, key) => await signStatement('receipt', payload, key),
-  openClock
+  openClock,
+  decideHitQuery
 }
 
 /** Fills in the default for every component not replaced. */

@@ -1,16 +1,24 @@
-import { randomUUID } from 'node:crypto'
-import { canonicalize, importSigningKey, signStatement, verifyStatement } from '@ceasefire/protocol'
+import { createPublicKey, randomUUID, verify as verifySignature } from 'node:crypto'
+import { canonicalBytes, canonicalize, createRecordVerifier, importSigningKey, signStatement, verifyStatement } from '@ceasefire/protocol'
+import type { VerifiedRecord } from '@ceasefire/protocol'
 import type { SuiteContext } from '../suite.ts'
 import { check, show } from '../suite.ts'
 import type { Exchange } from '../peer.ts'
 import { buildSigned } from '../vectors/records.ts'
 import type { Mutation } from '../vectors/records.ts'
+import { detachedCompactJws } from '../vectors/jws.ts'
 import type { VectorKey } from '../vectors/jws.ts'
 
-export const SHARE = '/nfp/share/1.0.0'
-export const REQUEST = '/nfp/request/1.0.0'
+export const SHARE = '/nfp/share/2.0.0'
+export const REQUEST = '/nfp/request/2.0.0'
 export const AUDIT_HEAD = '/nfp/audit-head/1.0.0'
 export const MEMBERSHIP = '/nfp/membership/1.0.0'
+export const HIT = '/nfp/hit/1.0.0'
+/** JWS `typ` of a signed request message (SPEC section 9.5). */
+export const REQUEST_MESSAGE_TYP = 'nfp-request-message+jws'
+/** Previous major versions, to which a node replies with an error frame carrying ERR_PROTOCOL_VERSION_UNSUPPORTED (SPEC section 11). */
+export const SHARE_V1 = '/nfp/share/1.0.0'
+export const REQUEST_V1 = '/nfp/request/1.0.0'
 
 /** Returns the test member's record-signing key in the form the vector builder takes. */
 export function memberKey (ctx: SuiteContext): VectorKey {
@@ -57,13 +65,19 @@ export function targetFirearm (ctx: SuiteContext, local: string, extra: Record<s
   }
 }
 
+/** A signed record of either signature version, valid or tampered, as the suite sends it. */
+export interface SignedForTest {
+  record: Record<string, any>
+  signature: unknown
+}
+
 /** Signs a draft as the test member, applying a vector's mutation when one is given. */
 export function signAsMember (ctx: SuiteContext, draft: Record<string, unknown>, mutation: Mutation = 'none'): ReturnType<typeof buildSigned> {
   return buildSigned(draft, mutation, memberKey(ctx), ctx.otherKey)
 }
 
 /** Builds a record item with the test member's signed hop to the node under test. */
-export async function recordItem (ctx: SuiteContext, signed: ReturnType<typeof buildSigned>, hop: { to?: string, versionHash?: string } = {}): Promise<Record<string, unknown>> {
+export async function recordItem (ctx: SuiteContext, signed: SignedForTest, hop: { to?: string, versionHash?: string } = {}): Promise<Record<string, unknown>> {
   const at = new Date().toISOString()
   const to = hop.to ?? ctx.target.jurisdiction
   const key = { privateKey: ctx.member.signing.privateKey, kid: ctx.member.signing.kid }
@@ -93,6 +107,15 @@ function collectCodes (ctx: SuiteContext, value: unknown): void {
   }
 }
 
+/**
+ * Signs a message of the request protocol as the test member: a detached compact JWS with typ
+ * nfp-request-message+jws over the canonical form of the message without `signature`.
+ */
+export function signRequestMessage (ctx: SuiteContext, message: Record<string, unknown>, key: VectorKey = memberKey(ctx)): Record<string, unknown> {
+  const { signature: _signature, ...unsigned } = message
+  return { ...unsigned, signature: detachedCompactJws(unsigned, { alg: 'EdDSA', kid: key.kid, typ: REQUEST_MESSAGE_TYP }, key) }
+}
+
 /** Sends a share request and returns its share-result, failing the test on any other reply. */
 export async function shareOk (ctx: SuiteContext, items: unknown[]): Promise<{ request: Record<string, any>, result: Record<string, any> }> {
   const request = shareRequest(ctx, items)
@@ -103,7 +126,7 @@ export async function shareOk (ctx: SuiteContext, items: unknown[]): Promise<{ r
 }
 
 /** Sends one record and returns its item result. */
-export async function shareRecord (ctx: SuiteContext, signed: ReturnType<typeof buildSigned>): Promise<Record<string, any>> {
+export async function shareRecord (ctx: SuiteContext, signed: SignedForTest): Promise<Record<string, any>> {
   const { result } = await shareOk(ctx, [await recordItem(ctx, signed)])
   const item = (result.results as Array<Record<string, any>>)[0]
   check(item !== undefined, `share-result has no result for the item: ${show(result)}`)
@@ -116,6 +139,34 @@ export function resolver (ctx: SuiteContext): (jurisdiction: string, kid: string
     const jwk = ctx.target.memberKeys.get(jurisdiction)?.get(kid)
     return jwk === undefined ? undefined : await importSigningKey(jwk)
   }
+}
+
+/** Verifies a signed record of either signature version under the keys of the federation. */
+export async function verifyRecord (ctx: SuiteContext, signed: unknown): Promise<VerifiedRecord> {
+  return await createRecordVerifier(resolver(ctx))(signed)
+}
+
+/**
+ * Checks the signature of a request message the node under test sent (SPEC section 9.5) and
+ * returns a reason when it does not hold, or undefined when it verifies.
+ */
+export function requestMessageSignatureProblem (ctx: SuiteContext, message: Record<string, unknown>): string | undefined {
+  const { signature, ...unsigned } = message
+  const parts = typeof signature === 'string' ? signature.split('.') : []
+  if (parts.length !== 3 || parts[1] !== '') return `\`signature\` is not a detached compact JWS: ${show(signature)}`
+  const [encodedHeader, , encodedSignature] = parts as [string, string, string]
+  let header: Record<string, unknown>
+  try {
+    header = JSON.parse(Buffer.from(encodedHeader, 'base64url').toString('utf8')) as Record<string, unknown>
+  } catch {
+    return 'the signature header is not base64url-encoded JSON'
+  }
+  if (header.alg !== 'EdDSA' || header.typ !== REQUEST_MESSAGE_TYP) return `the signature header is ${show(header)}, expected alg EdDSA and typ ${REQUEST_MESSAGE_TYP}`
+  const jwk = ctx.target.memberKeys.get(String(message.sender))?.get(String(header.kid))
+  if (jwk === undefined) return `the membership lists no key ${show(header.kid)} for ${show(message.sender)}`
+  const input = Buffer.from(`${encodedHeader}.${Buffer.from(canonicalBytes(unsigned)).toString('base64url')}`)
+  const valid = verifySignature(null, input, createPublicKey({ key: jwk, format: 'jwk' }), Buffer.from(encodedSignature, 'base64url'))
+  return valid ? undefined : 'the signature does not verify over the message without `signature`'
 }
 
 /** Verifies a statement signed by the node under test. */

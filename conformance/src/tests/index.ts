@@ -4,7 +4,10 @@ import { errorCodeTests } from './errors.ts'
 import { membershipTests } from './membership.ts'
 import { policyTests } from './policy.ts'
 import { requestCycleTests } from './request-cycle.ts'
-import { requestTests } from './requests.ts'
+import { hitTests } from './hits.ts'
+import { requestSignatureTests, requestTests } from './requests.ts'
+import { signatureV2Tests } from './signature-v2.ts'
+import { versioningTests } from './versioning.ts'
 import { shareTests } from './share.ts'
 import { frameVectorTests, recordVectorTests } from './vectors.ts'
 
@@ -17,12 +20,16 @@ export function allTests (): ConformanceTest[] {
   const tests = [
     ...membershipTests(),
     ...recordVectorTests(),
+    ...signatureV2Tests(),
     ...frameVectorTests(),
     ...shareTests(),
     ...policyTests(),
     ...auditTests(),
     ...requestTests(),
     ...requestCycleTests(),
+    ...requestSignatureTests(),
+    ...hitTests(),
+    ...versioningTests(),
     ...errorCodeTests()
   ]
   const order = (section: string): number[] => section.split('.').map(Number)

@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto'
-import { verifySignedRecord } from '@ceasefire/protocol'
 import type { ConformanceTest, SuiteContext } from '../suite.ts'
 import { check, show } from '../suite.ts'
 import { requirement } from '../requirements.ts'
-import { REQUEST, resolver, send, targetFirearm } from './helpers.ts'
+import { REQUEST, requestMessageSignatureProblem, send, signRequestMessage, targetFirearm, verifyRecord } from './helpers.ts'
 import { requestContent } from './requests.ts'
 
 /** The closed list of refusal grounds of Directive (EU) 2023/977 Art. 6(1), as SPEC section 9.2 names them. */
@@ -25,7 +24,8 @@ interface OpenCase {
 // officer's decision before it can be provided.
 
 async function sendMessage (ctx: SuiteContext, message: Record<string, unknown>): Promise<Record<string, any>> {
-  const exchange = await send(ctx, REQUEST, { messageId: randomUUID(), sender: ctx.member.jurisdiction, receiver: ctx.target.jurisdiction, sentAt: new Date().toISOString(), ...message })
+  const signed = signRequestMessage(ctx, { messageId: randomUUID(), sender: ctx.member.jurisdiction, receiver: ctx.target.jurisdiction, sentAt: new Date().toISOString(), ...message })
+  const exchange = await send(ctx, REQUEST, signed)
   check('reply' in exchange, `no reply to a ${String(message.type)} message: ${'noReply' in exchange ? exchange.noReply : ''}`)
   check(exchange.reply.type === 'ack', `expected an ack to the ${String(message.type)} message, got ${show(exchange.reply)}`)
   return exchange.reply
@@ -92,7 +92,7 @@ export function requestCycleTests (): ConformanceTest[] {
         check(answer.outcome === 'partly-refused', `answer outcome is ${show(answer.outcome)}, expected partly-refused`)
         const records = answer.records as unknown[]
         check(Array.isArray(records) && records.length === 1, `answer carries ${show(records?.length)} records, expected 1`)
-        const record = await verifySignedRecord(records[0], resolver(ctx)).catch((err: Error) => { check(false, `the provided record does not verify under its originator's key: ${err.message}`) })
+        const { record } = await verifyRecord(ctx, records[0]).catch((err: Error) => { check(false, `the provided record does not verify under its originator's key: ${err.message}`) })
         check(record.id === c.permittedId, `the provided record is ${record.id}, expected ${c.permittedId}`)
         const refusal = (answer.refusals as Array<{ recordId?: string, ground?: string }>).find(r => r.recordId === c.heldId)
         check(refusal !== undefined && REFUSAL_GROUNDS.includes(String(refusal.ground)), `no refusal with an Art. 6(1) ground for ${c.heldId}: ${show(answer.refusals)}`)
@@ -118,6 +118,21 @@ export function requestCycleTests (): ConformanceTest[] {
         check(after.status === 200 && after.body.clock?.pausedSince === undefined, `after the clarification-answer the clock should run again: ${show(after.body?.clock)}`)
         check(Number(after.body.clock.pausedMs) >= 0 && after.body.deadline !== undefined, `the case has no deadline after the clock resumed: ${show(after.body)}`)
         return `clock resumed, deadline ${String(after.body.deadline)}`
+      }
+    },
+    {
+      id: 'REQ-9.5-4',
+      ...requirement('REQ-9.5-4'),
+      run: async (ctx) => {
+        // Runs after the tests above, which make the node send a delay-notice, an answer and a
+        // clarification-request to the test member.
+        const sent = ctx.peer.inbound.filter(f => f.protocol === REQUEST).map(f => f.message as Record<string, unknown>)
+        check(sent.length > 0, 'the node sent no request message to the test member during the run')
+        for (const message of sent) {
+          const problem = requestMessageSignatureProblem(ctx, message)
+          check(problem === undefined, `${String(message.type)} message ${String(message.messageId)}: ${String(problem)}`)
+        }
+        return `${sent.length} messages verified: ${[...new Set(sent.map(m => String(m.type)))].sort().join(', ')}`
       }
     }
   ]

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { ConformanceTest, SuiteContext } from '../suite.ts'
 import { check, show } from '../suite.ts'
 import { requirement } from '../requirements.ts'
-import { REQUEST, send, shareRecord, signAsMember, memberFirearm } from './helpers.ts'
+import { REQUEST, send, shareRecord, signAsMember, signRequestMessage, memberFirearm } from './helpers.ts'
 
 const HOUR_MS = 3_600_000
 
@@ -20,7 +20,7 @@ export function requestContent (ctx: SuiteContext, options: { urgent: boolean, i
 }
 
 async function sendRequest (ctx: SuiteContext, content: Record<string, unknown>, requestId: string = randomUUID()): Promise<{ requestId: string, reply: Record<string, any> }> {
-  const message = { type: 'request', messageId: randomUUID(), requestId, sender: ctx.member.jurisdiction, receiver: ctx.target.jurisdiction, sentAt: new Date().toISOString(), content }
+  const message = signRequestMessage(ctx, { type: 'request', messageId: randomUUID(), requestId, sender: ctx.member.jurisdiction, receiver: ctx.target.jurisdiction, sentAt: new Date().toISOString(), content })
   const exchange = await send(ctx, REQUEST, message)
   check('reply' in exchange, `no reply to a request: ${'noReply' in exchange ? exchange.noReply : ''}`)
   check(exchange.reply.type === 'ack', `expected an ack, got ${show(exchange.reply)}`)
@@ -83,6 +83,70 @@ export function requestTests (): ConformanceTest[] {
         await new Promise(resolve => setTimeout(resolve, 50))
         const again = await sendRequest(ctx, content, first.requestId)
         check(first.reply.clock !== undefined && JSON.stringify(first.reply.clock) === JSON.stringify(again.reply.clock), `the second reply carries clock ${show(again.reply.clock)}, the first ${show(first.reply.clock)}`)
+      }
+    }
+  ]
+}
+
+/** Sends a request message frame as given and expects an error frame with `code`. Fails when the message opened a case. */
+async function expectMessageRejected (ctx: SuiteContext, message: Record<string, unknown>, code: string): Promise<string> {
+  const exchange = await send(ctx, REQUEST, message)
+  check('reply' in exchange, `expected an error frame with ${code}, got no reply (${'noReply' in exchange ? exchange.noReply : ''})`)
+  check(exchange.reply.type === 'error' && exchange.reply.code === code, `expected an error frame with ${code}, got ${show(exchange.reply)}`)
+  const opened = await ctx.api.caseOf(`${ctx.member.jurisdiction.toLowerCase()}-${String(message.requestId)}`)
+  check(opened.status === 404, `GET /cases/{id} returned status ${opened.status}; the rejected request must open no case`)
+  return `error frame ${code}, no case opened`
+}
+
+function requestMessage (ctx: SuiteContext): Record<string, unknown> {
+  return { type: 'request', messageId: randomUUID(), requestId: randomUUID(), sender: ctx.member.jurisdiction, receiver: ctx.target.jurisdiction, sentAt: new Date().toISOString(), content: requestContent(ctx, { urgent: false }) }
+}
+
+/** Tests of message signatures (SPEC section 9.5) and of messages that arrive twice (section 9.6). */
+export function requestSignatureTests (): ConformanceTest[] {
+  return [
+    {
+      id: 'REQ-9.5-1',
+      ...requirement('REQ-9.5-1'),
+      run: async (ctx) => await expectMessageRejected(ctx, requestMessage(ctx), 'ERR_FRAME_MALFORMED')
+    },
+    {
+      id: 'REQ-9.5-2/altered',
+      ...requirement('REQ-9.5-2'),
+      title: `${requirement('REQ-9.5-2').title} [purpose changed after signing]`,
+      run: async (ctx) => {
+        const signed = signRequestMessage(ctx, requestMessage(ctx))
+        const content = signed.content as Record<string, any>
+        const altered = { ...signed, content: { ...content, purpose: { ...content.purpose, description: 'Changed after signing' } } }
+        return await expectMessageRejected(ctx, altered, 'ERR_SIG_INVALID')
+      }
+    },
+    {
+      id: 'REQ-9.5-2/other-key',
+      ...requirement('REQ-9.5-2'),
+      title: `${requirement('REQ-9.5-2').title} [signed by another key under the sender's kid]`,
+      run: async (ctx) => {
+        const forged = signRequestMessage(ctx, requestMessage(ctx), { kid: ctx.member.signing.kid, privateJwk: ctx.otherKey.privateJwk })
+        return await expectMessageRejected(ctx, forged, 'ERR_SIG_INVALID')
+      }
+    },
+    {
+      id: 'REQ-9.5-3',
+      ...requirement('REQ-9.5-3'),
+      run: async (ctx) => await expectMessageRejected(ctx, signRequestMessage(ctx, requestMessage(ctx), ctx.otherKey), 'ERR_SIG_UNKNOWN_KEY')
+    },
+    {
+      id: 'REQ-9.6-1',
+      ...requirement('REQ-9.6-1'),
+      run: async (ctx) => {
+        const signed = signRequestMessage(ctx, requestMessage(ctx))
+        const first = await send(ctx, REQUEST, signed)
+        check('reply' in first && first.reply.type === 'ack', `expected an ack, got ${show('reply' in first ? first.reply : first.noReply)}`)
+        await new Promise(resolve => setTimeout(resolve, 50))
+        const again = await send(ctx, REQUEST, signed)
+        check('reply' in again && again.reply.type === 'ack', `expected an ack to the resent message, got ${show('reply' in again ? again.reply : again.noReply)}`)
+        check(JSON.stringify(again.reply) === JSON.stringify(first.reply), `the resent message got ${show(again.reply)}, the first ${show(first.reply)}`)
+        return `same acknowledgement, received at ${String(first.reply.receivedAt)}`
       }
     }
   ]

@@ -1,12 +1,11 @@
 import { canonicalize } from '@ceasefire/protocol'
-import { verifySignedRecord } from '@ceasefire/protocol'
 import type { ConformanceTest } from '../suite.ts'
 import { check, show } from '../suite.ts'
 import { requirement } from '../requirements.ts'
 import { strangerExchange } from '../peer.ts'
 import { compactJws } from '../vectors/jws.ts'
 import {
-  SHARE, expectNotStored, expectStored, memberFirearm, memberKey, recordItem, resolver, shareOk, shareRecord, shareRequest, signAsMember, targetFirearm, verifyTargetStatement
+  SHARE, expectNotStored, expectStored, memberFirearm, memberKey, recordItem, shareOk, shareRecord, shareRequest, signAsMember, targetFirearm, verifyRecord, verifyTargetStatement
 } from './helpers.ts'
 
 export function shareTests (): ConformanceTest[] {
@@ -103,7 +102,7 @@ export function shareTests (): ConformanceTest[] {
         const message = frame.message as Record<string, any>
         check(message.sender === ctx.target.jurisdiction && message.receiver === ctx.member.jurisdiction, `frame is from ${show(message.sender)} to ${show(message.receiver)}`)
         const item = (message.items as Array<Record<string, any>>).find(i => i.signed?.record?.id === draft.id) as Record<string, any>
-        const record = await verifySignedRecord(item.signed, resolver(ctx)).catch((err: Error) => { check(false, `the record does not verify under the sender's key: ${err.message}`) })
+        const { record } = await verifyRecord(ctx, item.signed).catch((err: Error) => { check(false, `the record does not verify under the sender's key: ${err.message}`) })
         const hop = (item.hops as Array<Record<string, any>>).at(-1)
         check(hop?.jurisdiction === ctx.target.jurisdiction && hop.to === ctx.member.jurisdiction, `last hop is ${show(hop)}`)
         const statement = await verifyTargetStatement<{ recordId: string, versionHash: string, to: string }>(ctx, 'hop', hop.proof as string)

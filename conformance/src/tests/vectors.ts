@@ -6,7 +6,7 @@ import { personalise, readVectorFiles } from '../vectors/records.ts'
 import type { RecordVector } from '../vectors/records.ts'
 import { frameBytes } from '../vectors/frames.ts'
 import type { FrameVector } from '../vectors/frames.ts'
-import { expectNotStored, expectStored, send, shareRecord, signAsMember } from './helpers.ts'
+import { expectNotStored, expectStored, send, shareRecord, signAsMember, signRequestMessage } from './helpers.ts'
 import { requestContent } from './requests.ts'
 
 /**
@@ -64,7 +64,7 @@ export function frameVectorTests (): ConformanceTest[] {
           $REQUEST_CONTENT: content,
           $REQUEST_CONTENT_WITHOUT_PURPOSE: withoutPurpose
         }
-        const exchange = await send(ctx, vector.protocol, undefined, { raw: frameBytes(vector, values) })
+        const exchange = await send(ctx, vector.protocol, undefined, { raw: frameBytes(vector, values, (frame) => signRequestMessage(ctx, frame)) })
         check('reply' in exchange, `expected an error frame with ${vector.expect.code}, got no reply (${'noReply' in exchange ? exchange.noReply : ''})`)
         const reply = exchange.reply
         check(reply.type === 'error' && reply.code === vector.expect.code, `expected an error frame with ${vector.expect.code}, got ${show(reply)}`)

@@ -12,6 +12,8 @@ export interface FrameVector {
    * replaced before sending.
    */
   frame?: unknown
+  /** Sign the filled frame as the test member before sending it, as a request message (SPEC section 9.5). */
+  signed?: boolean
   /** The frame body as text instead of JSON. */
   raw?: string
   /** The frame body as base64 bytes. */
@@ -29,13 +31,17 @@ export function fillFrame (value: unknown, values: Record<string, unknown>): unk
   return value
 }
 
-/** Encodes a frame vector as bytes, after filling its placeholders. */
-export function frameBytes (vector: FrameVector, values: Record<string, unknown>): Uint8Array {
+/**
+ * Encodes a frame vector as bytes, after filling its placeholders. `sign` signs the filled
+ * frame of a vector marked `signed`.
+ */
+export function frameBytes (vector: FrameVector, values: Record<string, unknown>, sign: (frame: Record<string, unknown>) => Record<string, unknown> = (frame) => frame): Uint8Array {
   if (vector.raw !== undefined) return new TextEncoder().encode(vector.raw)
   if (vector.rawBase64 !== undefined) return Buffer.from(vector.rawBase64, 'base64')
   if (vector.oversize !== undefined) {
     const head = JSON.stringify({ type: 'share', padding: '' })
     return new TextEncoder().encode(head.replace('""', `"${'x'.repeat(vector.oversize - head.length)}"`))
   }
-  return new TextEncoder().encode(JSON.stringify(fillFrame(vector.frame, values)))
+  const filled = fillFrame(vector.frame, values) as Record<string, unknown>
+  return new TextEncoder().encode(JSON.stringify(vector.signed === true ? sign(filled) : filled))
 }

@@ -21,6 +21,15 @@ export function detachedJws (payload: unknown, header: Record<string, unknown>, 
   return { protected: protectedHeader, signature: b64u(sign(null, Buffer.from(input), keyObject)) }
 }
 
+/**
+ * Signs `payload` as a compact JWS with a detached payload, written `header..signature`
+ * (RFC 7515 Appendix F), with exactly the given protected header.
+ */
+export function detachedCompactJws (payload: unknown, header: Record<string, unknown>, key: VectorKey): string {
+  const { protected: protectedHeader, signature } = detachedJws(payload, header, key)
+  return `${protectedHeader}..${signature}`
+}
+
 /** Signs `payload` as a compact JWS statement (SPEC section 6.2) with the given `typ`. */
 export function compactJws (payload: unknown, typ: string, key: VectorKey): string {
   const protectedHeader = b64u(JSON.stringify({ alg: 'EdDSA', kid: key.kid, typ }))

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -27,6 +27,8 @@ export interface Target {
   memberListen: string
   /** The federation authority's private JWK, which a test federation may hand to the suite. */
   authorityJwk: JWK
+  /** The identifier type the node's policy forbids the test member to query. */
+  hitForbiddenType: 'vin'
   stop: () => Promise<void>
 }
 
@@ -56,15 +58,33 @@ export async function startTarget (components: Partial<NodeComponents> = {}): Pr
   const signed = await signMembership(membership, { privateKey: await importSigningKey(authority.privateJwk), kid: authority.kid })
   writeFileSync(join(root, 'federation.json'), JSON.stringify(signed, null, 2))
 
+  // The policies in a copy, with one hit query rule that forbids the test member to query VINs,
+  // as an integrator's policy would forbid some type to some member.
+  const policiesDir = join(root, 'policies')
+  cpSync(POLICIES_DIR, policiesDir, { recursive: true })
+  const seModuleFile = join(policiesDir, 'se', 'module.json')
+  const seModule = JSON.parse(readFileSync(seModuleFile, 'utf8')) as Record<string, unknown>
+  seModule.hitQueries = [{
+    id: 'SE-HITQ-CONF',
+    title: 'The conformance test member XC may not query vehicle identification numbers at SE (a test rule).',
+    sources: [{ act: 'Conformance test federation', article: 'none', checked: false }],
+    requesters: [member.jurisdiction],
+    identifierTypes: ['vin'],
+    effect: 'deny'
+  }]
+  writeFileSync(seModuleFile, JSON.stringify(seModule, null, 2))
+
   const config = checkConfig({
     jurisdiction: 'SE',
     agency: 'SE conformance target',
     dataDir: './data',
     federationFile: '../federation.json',
-    policiesDir: POLICIES_DIR,
+    policiesDir,
     http: { host: '127.0.0.1', port: httpPort },
     p2p: { listen: [`/ip4/127.0.0.1/tcp/${p2pPort}`] },
     shareTimeoutMs: 5000,
+    // Low, so the rate limit test needs few messages; the suite's other hit tests send about ten.
+    hits: { maxEvaluationsPerMinute: 60 },
     logLevel: 'silent',
     policyTrust: { keys: [], allowUnsigned: true },
     membershipAuthority: { kid: authority.kid, jwk: { kty: 'OKP', crv: 'Ed25519', x: authority.publicJwk.x as string } }
@@ -78,6 +98,7 @@ export async function startTarget (components: Partial<NodeComponents> = {}): Pr
     memberKeyFile: join(root, 'member.json'),
     memberListen,
     authorityJwk: authority.privateJwk,
+    hitForbiddenType: 'vin',
     stop: async () => {
       await node.stop()
       rmSync(root, { recursive: true, force: true })

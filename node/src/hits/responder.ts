@@ -19,6 +19,8 @@ export interface HitResponderInit {
   index: HitIndex
   rateLimit: HitRateLimit
   policy: () => PolicyModule
+  /** Decides hit queries by the module's hitQueries rules; replaced only to build a broken node for the conformance suite. */
+  decide?: typeof decideHitQuery
   /** Returns the jurisdiction of the member with this peer id, or undefined. */
   memberOf: (peerId: string) => string | undefined
   log: Logger
@@ -67,7 +69,7 @@ export class HitResponder {
   }
 
   async #checkPolicy (requester: string, message: HitMessage): Promise<void> {
-    const decision = decideHitQuery(this.#init.policy(), requester, message.identifierType)
+    const decision = (this.#init.decide ?? decideHitQuery)(this.#init.policy(), requester, message.identifierType)
     if (decision.effect === 'permit') return
     await this.#init.store.commit({ audit: [{ event: 'hit.rejected', peer: requester, code: errors.HitTypeForbiddenError.code, decision: 'deny', policyHash: decision.policyHash, rules: [...decision.rules], detail: `${message.type} for identifier type ${message.identifierType}` }] })
     throw new errors.HitTypeForbiddenError(`${this.#init.jurisdiction} does not let ${requester} query identifier type ${message.identifierType}: ${decision.explanation}`)

@@ -67,6 +67,7 @@ export class HitService {
       index,
       rateLimit: new HitRateLimit(settings.maxEvaluationsPerMinute ?? DEFAULT_EVALUATIONS_PER_MINUTE),
       policy: () => init.service.policy,
+      decide: init.service.components.decideHitQuery,
       memberOf: (peerId) => init.service.membership.members.find(member => member.peerId === peerId && peerId !== init.service.identity.peerId)?.jurisdiction,
       log: init.log,
       now: this.#now

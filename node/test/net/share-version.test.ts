@@ -67,6 +67,20 @@ t.test('version 1 record in a version 2 frame is accepted', async t => {
   t.type(stored.signed.signature.protected, 'string', 'the version 1 signature is stored as it came')
 })
 
+t.test('unknown signature version rejects only its item', async t => {
+  const request = await version1Request('unknown-version')
+  const kept = await version1Request('beside-unknown-version')
+  const [item] = request.items as any[]
+  item.signed = { ...item.signed, signature: { version: 3, batch: 'x' } }
+  request.items.push({ ...kept.items[0]! })
+  const response = await exchange(SHARE_PROTOCOL, request)
+  t.equal(response.type, 'share-result', 'the frame is not refused as a whole')
+  t.equal(response.results[0].status, 'rejected')
+  t.equal(response.results[0].code, 'ERR_SIG_VERSION_UNSUPPORTED')
+  t.equal(response.results[1].status, 'stored', 'the other item is processed')
+  t.equal(await de().store.getRecord('urn:nfp:se:firearm:unknown-version'), undefined)
+})
+
 t.test('version 1 records can be refused', async t => {
   await cluster.stop('DE')
   cluster.configs.get('DE')!.acceptVersion1Signatures = false
