@@ -161,7 +161,7 @@ async function credential (file: string, jurisdiction: string, values: Values): 
 async function readMemberEntry (file: string): Promise<Member> {
   const entry = readJson(file) as { type?: unknown }
   if (entry !== null && typeof entry === 'object' && entry.type === 'nfp-conformance-member-key') {
-    throw new errors.MembershipInvalidError(`${file} is the test member's private key file from \`nfp-conformance keygen\`, which stays with the tester. Pass the member entry that keygen printed instead: \`nfp-conformance keygen --out ${file} > member-entry.json\``)
+    throw new errors.MembershipInvalidError(`${file} is the test member's private key file from \`nfp-conformance keygen\`, which stays with the tester. Pass the member entry that keygen printed when it wrote this file. keygen never overwrites a key file, so if the entry is lost, make a new key file and save the entry this time: \`nfp-conformance keygen --out NEW_FILE > member-entry.json\``)
   }
   const probe = { federation: 'member entry check', version: 1, members: [entry] }
   try {

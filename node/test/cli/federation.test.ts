@@ -146,7 +146,7 @@ t.test('add-member rejects a private key file', async t => {
 
   const add = await nfp('federation', 'add-member', '--member', keyFile, '--file', federationFile)
   t.equal(add.code, 1)
-  t.match(add.stderr, /ERR_MEMBERSHIP_INVALID: .*private key file .*Pass the member entry that keygen printed/)
+  t.match(add.stderr, /ERR_MEMBERSHIP_INVALID: .*private key file .*Pass the member entry that keygen printed when it wrote this file/)
   t.notMatch(add.stderr, /TypeError|at .*\.ts:/, 'no stack trace')
   t.equal(readFileSync(federationFile, 'utf8'), before, 'the federation file is unchanged')
 })
