@@ -7,8 +7,8 @@
  *
  *   node bench/replication.ts [--records N] [--latency-samples N] [--write]
  *
- * Both nodes run in this process, so they share its JavaScript thread; LevelDB and the crypto
- * thread pool use the other cores.
+ * The sender runs in this process, so the benchmark can queue records and time it directly;
+ * the receiver runs as a separate `nfp start` process, as a deployed node does.
  */
 import { generateKeyPairSync, sign, verify } from 'node:crypto'
 import { parseArgs } from 'node:util'
@@ -23,8 +23,8 @@ import { MAX_FRAME_BYTES, canonicalBytes, encodeFrame } from '../protocol/src/in
 import type { ShareRequest } from '../protocol/src/index.ts'
 import { MAX_BATCH_ITEMS, MAX_FRAMES_IN_FLIGHT } from '../node/src/delivery/worker.ts'
 import type { OutboxItem } from '../node/src/delivery/outbox.ts'
-import { benchRecord, canonicalSize, seedRecords, startCluster } from './lib/nodes.ts'
-import type { Cluster } from './lib/nodes.ts'
+import { benchRecord, canonicalSize, seedRecords, startProcessPair } from './lib/nodes.ts'
+import type { RunningNode } from '../node/src/runtime.ts'
 import { count, describeMachine, ms, printSection, quantile, today, writeSection } from './lib/report.ts'
 
 const SECTION = 'replication'
@@ -43,8 +43,7 @@ interface Figures {
   verifyPerSecond: number
 }
 
-async function measureReplication (cluster: Cluster, records: number, latencySamples: number): Promise<Omit<Figures, 'rawSeconds' | 'verifyPerSecond'> & { frames: Uint8Array[] }> {
-  const se = cluster.node('SE')
+async function measureReplication (se: RunningNode, records: number, latencySamples: number): Promise<Omit<Figures, 'rawSeconds' | 'verifyPerSecond'> & { frames: Uint8Array[] }> {
   const warmup = 500
   console.log(`seeding ${count(records + warmup + latencySamples)} signed records on SE`)
   const ids = await seedRecords(se, records + warmup + latencySamples, { prefix: 'rep', sign: true })
@@ -62,12 +61,12 @@ async function measureReplication (cluster: Cluster, records: number, latencySam
   }
 
   console.log('warm-up')
-  await waitAcked(cluster, await shareAll(ids.slice(0, warmup)), 120_000)
+  await waitAcked(se, await shareAll(ids.slice(0, warmup)), 120_000)
 
   console.log(`replicating ${count(records)} records`)
   const started = performance.now()
   const last = await shareAll(ids.slice(warmup, warmup + records))
-  await waitAcked(cluster, last, 600_000)
+  await waitAcked(se, last, 600_000)
   const seconds = (performance.now() - started) / 1000
 
   // Frames as the worker built them, to send the same bytes over the bare handler.
@@ -86,10 +85,10 @@ async function measureReplication (cluster: Cluster, records: number, latencySam
   return { records, recordBytes: canonicalSize(benchRecord('SE', 'size')), frameBytes: frames.reduce((n, f) => n + f.byteLength, 0), seconds, latencies, frames }
 }
 
-async function waitAcked (cluster: Cluster, seq: number, timeoutMs: number): Promise<void> {
+async function waitAcked (se: RunningNode, seq: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
-    const cursor = await cluster.node('SE').service.store.read<{ acked: number }>('cursors', 'out!DE')
+    const cursor = await se.service.store.read<{ acked: number }>('cursors', 'out!DE')
     if ((cursor?.acked ?? 0) >= seq) return
     if (Date.now() > deadline) throw new Error(`DE acknowledged ${cursor?.acked ?? 0} of ${seq} items within ${timeoutMs} ms`)
     await new Promise(resolve => setTimeout(resolve, 5))
@@ -162,12 +161,12 @@ async function main (): Promise<void> {
   if (!Number.isInteger(records) || records < MAX_BATCH_ITEMS) throw new RangeError(`--records must be an integer of at least ${MAX_BATCH_ITEMS}, got ${String(values.records)}`)
   if (!Number.isInteger(latencySamples) || latencySamples < 10) throw new RangeError(`--latency-samples must be an integer of at least 10, got ${String(values['latency-samples'])}`)
 
-  const cluster = await startCluster(['SE', 'DE'])
+  const pair = await startProcessPair(['SE', 'DE'])
   let figures
   try {
-    figures = await measureReplication(cluster, records, latencySamples)
+    figures = await measureReplication(pair.sender, records, latencySamples)
   } finally {
-    await cluster.close()
+    await pair.close()
   }
   console.log('raw libp2p baseline')
   const rawSeconds = await measureRawLibp2p(figures.frames)
@@ -190,7 +189,7 @@ function report (f: Figures, args: Record<string, unknown>): string[] {
     '',
     `Measured ${today()} with \`${command}\` (script \`bench/replication.ts\`; \`npm run bench\` runs it with its defaults).`,
     '',
-    `Machine: ${describeMachine()}. Both nodes run in one process and share its JavaScript thread.`,
+    `Machine: ${describeMachine()}. The sender runs in the benchmark process and the receiver as a separate \`nfp start\` process; the bare libp2p baseline runs both ends in one process.`,
     '',
     `Workload: ${count(f.records)} Firearm records of ${count(f.recordBytes)} bytes in canonical form, SE to DE, queued by`,
     `\`shareMany\` in chunks of ${count(SHARE_CHUNK)}; ${count(f.frameBytes / 2 ** 10)} KiB of share frames (${MAX_BATCH_ITEMS} items each, up to ${MAX_FRAMES_IN_FLIGHT} in flight).`,

@@ -1,12 +1,20 @@
 /**
- * Nodes and records for the benchmarks: real nodes started in this process (each with its own
- * LevelDB folder, keys and libp2p host on 127.0.0.1), and records of about 1 KiB written to a
- * store in large batches.
+ * Nodes and records for the benchmarks: real nodes (each with its own LevelDB folder, keys and
+ * libp2p host on 127.0.0.1), started in this process or as `nfp start` processes, and records
+ * of about 1 KiB written to a store in large batches.
  */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { pino } from 'pino'
 import { canonicalize, computeVersionHash, signRecord, validateRecord } from '../../protocol/src/index.ts'
-import type { NfpRecord, SignedRecord } from '../../protocol/src/index.ts'
+import type { NfpRecord, SignedRecord, SigningKey } from '../../protocol/src/index.ts'
+import { loadConfig } from '../../node/src/config.ts'
+import { startNode } from '../../node/src/runtime.ts'
 import type { RunningNode } from '../../node/src/runtime.ts'
-import type { RecordWrite, StoredRecord } from '../../node/src/store/store.ts'
+import { createNodeSet, stopAll } from '../../scripts/node-processes.ts'
+import type { NodeProcess } from '../../scripts/node-processes.ts'
+import type { CollectionWrite, NodeStore, RecordWrite, StoredRecord } from '../../node/src/store/store.ts'
 
 export { startCluster } from '../../node/test/helpers/cluster.ts'
 export type { Cluster } from '../../node/test/helpers/cluster.ts'
@@ -43,34 +51,62 @@ export function canonicalSize (record: NfpRecord): number {
   return Buffer.byteLength(canonicalize(record))
 }
 
+/** Options of `seedStore`. */
+export interface SeedOptions {
+  jurisdiction: string
+  total: number
+  /** Record ids are `urn:nfp:<jurisdiction>:firearm:<prefix>-<n>`. */
+  prefix: string
+  /** `received` records are stored as if `from` had sent them to `holder`, with one hop. */
+  origin: 'local' | 'received'
+  from?: string
+  holder?: string
+  /** Signs every record with this key; without it, all records carry one placeholder signature. */
+  key?: { privateKey: SigningKey, kid: string }
+  /** Collection writes to add for each record, such as outbox items and disclosures. */
+  writesFor?: (stored: StoredRecord, index: number) => CollectionWrite[]
+  onProgress?: (done: number) => void
+}
+
 /**
- * Writes `total` local records (ids `<prefix>-<n>`) into a node's store in batches, each with
- * its `record.created` audit entry, as ingest would. With `sign`, each record carries a real
- * signature; otherwise all carry the signature of the first record, which is enough for
- * benchmarks that never send or verify these records.
+ * Writes records straight into a store in batches of SEED_BATCH, each with the audit entry
+ * ingest or receipt would write, and returns their ids. Without a key, the records carry a
+ * placeholder signature, which is enough for benchmarks that never send or verify them.
  */
-export async function seedRecords (node: RunningNode, total: number, options: { prefix: string, sign: boolean, onProgress?: (done: number) => void }): Promise<string[]> {
-  const jurisdiction = node.service.jurisdiction
-  const key = { privateKey: node.service.identity.signing.privateKey, kid: node.service.identity.signing.kid }
+export async function seedStore (store: NodeStore, options: SeedOptions): Promise<string[]> {
   const ids: string[] = []
-  let placeholder: SignedRecord['signature'] | undefined
-  for (let from = 0; from < total; from += SEED_BATCH) {
-    const records = Array.from({ length: Math.min(SEED_BATCH, total - from) }, (_, i) => benchRecord(jurisdiction, `${options.prefix}-${from + i}`))
-    const signed = options.sign
-      ? await Promise.all(records.map(async record => await signRecord(record, key)))
-      : await Promise.all(records.map(async record => {
-        placeholder ??= (await signRecord(record, key)).signature
-        return { record, signature: placeholder }
-      }))
-    const writes: RecordWrite[] = signed.map(s => {
-      const stored: StoredRecord = { signed: s, origin: 'local', hops: [], storedAt: s.record.provenance.modified }
-      return { record: stored, audit: [{ event: 'record.created', recordId: s.record.id, recordType: s.record.type, versionHash: s.record.versionHash }] }
-    })
-    await node.service.store.commit({ records: writes, audit: [] })
+  const placeholder = { protected: 'eyJhbGciOiJFZERTQSJ9', signature: 'placeholder' }
+  for (let from = 0; from < options.total; from += SEED_BATCH) {
+    const records = Array.from({ length: Math.min(SEED_BATCH, options.total - from) }, (_, i) => benchRecord(options.jurisdiction, `${options.prefix}-${from + i}`))
+    const key = options.key
+    const signed: SignedRecord[] = key === undefined
+      ? records.map(record => ({ record, signature: placeholder }))
+      : await Promise.all(records.map(async record => await signRecord(record, key)))
+    const writes: RecordWrite[] = []
+    const collections: CollectionWrite[] = []
+    for (const [i, s] of signed.entries()) {
+      const received = options.origin === 'received'
+      const stored: StoredRecord = {
+        signed: s,
+        origin: options.origin,
+        ...(received ? { receivedFrom: options.from as string } : {}),
+        hops: received ? [{ jurisdiction: options.from as string, to: options.holder as string, at: s.record.provenance.modified, proof: 'placeholder' }] : [],
+        storedAt: s.record.provenance.modified
+      }
+      writes.push({ record: stored, audit: [{ event: received ? 'record.received' : 'record.created', recordId: s.record.id, recordType: s.record.type, versionHash: s.record.versionHash }] })
+      collections.push(...(options.writesFor?.(stored, from + i) ?? []))
+    }
+    await store.commit({ records: writes, writes: collections, audit: [] })
     ids.push(...records.map(r => r.id))
     options.onProgress?.(ids.length)
   }
   return ids
+}
+
+/** Writes `total` signed local records into a running node's store; see `seedStore`. */
+export async function seedRecords (node: RunningNode, total: number, options: { prefix: string, sign: boolean }): Promise<string[]> {
+  const key = { privateKey: node.service.identity.signing.privateKey, kid: node.service.identity.signing.kid }
+  return await seedStore(node.service.store, { jurisdiction: node.service.jurisdiction, total, prefix: options.prefix, origin: 'local', ...(options.sign ? { key } : {}) })
 }
 
 /** Waits until every item queued for `peer` up to `seq` is acknowledged, or throws after `timeoutMs`. */
@@ -80,4 +116,35 @@ export async function waitDelivered (node: RunningNode, peer: string, seq: numbe
   const cursor = await node.service.store.read<{ acked: number }>('cursors', `out!${peer}`)
   if ((cursor?.acked ?? 0) >= seq) return
   throw new Error(`items to ${peer} up to #${seq} were not acknowledged within ${timeoutMs} ms (acknowledged through #${cursor?.acked ?? 0})`)
+}
+
+/** A sender started in this process and receivers run as separate `nfp start` processes. */
+export interface ProcessPair {
+  sender: RunningNode
+  receivers: NodeProcess[]
+  close: () => Promise<void>
+}
+
+/**
+ * Creates a federation of `jurisdictions`; the first is started in this process, so a
+ * benchmark can drive and time it directly, and the others as separate processes, as
+ * deployed nodes run. Receivers are started only with `startReceivers`.
+ */
+export async function startProcessPair (jurisdictions: string[], options: { startReceivers?: boolean } = {}): Promise<ProcessPair & { root: string }> {
+  const root = mkdtempSync(join(tmpdir(), 'nfp-bench-'))
+  const nodes = await createNodeSet({ root, jurisdictions, logLevel: 'warn' })
+  const receivers = jurisdictions.slice(1).map(j => nodes.get(j) as NodeProcess)
+  if (options.startReceivers !== false) await Promise.all(receivers.map(async r => { await r.start() }))
+  const senderProcess = nodes.get(jurisdictions[0] as string) as NodeProcess
+  const sender = await startNode(loadConfig(senderProcess.configPath), pino({ level: 'silent' }))
+  return {
+    root,
+    sender,
+    receivers,
+    close: async () => {
+      await sender.stop()
+      await stopAll(receivers)
+      rmSync(root, { recursive: true, force: true })
+    }
+  }
 }
