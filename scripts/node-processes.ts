@@ -86,6 +86,11 @@ export class NodeProcess {
     return this.#child !== undefined && this.#child.exitCode === null && this.#child.signalCode === null
   }
 
+  /** Process id of the running node, or undefined when it is not running. */
+  get pid (): number | undefined {
+    return this.running ? this.#child?.pid : undefined
+  }
+
   /** Spawns the node and waits until it passes the health check of its HTTP API. */
   async start (): Promise<void> {
     if (this.running) throw new errors.InternalError(`node ${this.jurisdiction} is already running`)
