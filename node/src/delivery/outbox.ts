@@ -143,6 +143,10 @@ export class Outbox {
         { collection: 'receipts', key: receiptKey(peer, receipt.seqTo), value: receipt },
         { collection: 'cursors', key: `out!${peer}`, value: { ...cursor, acked: Math.max(cursor.acked, receipt.seqTo) } }
       ]
+      const disclosed = new Map(items.filter(i => i.item.kind === 'record' && i.versionHash !== undefined).map(i => [i.seq, disclosureKey(i.recordId, peer)]))
+      const keys = [...new Set(disclosed.values())]
+      const found = await this.#store.readMany<Disclosure>('disclosures', keys)
+      const current = new Map(keys.map((key, i) => [key, found[i]]))
       for (const [index, item] of items.entries()) {
         const result = results.find(r => r.index === index)
         const done: OutboxItem = {
@@ -153,11 +157,13 @@ export class Outbox {
           ...(result === undefined ? {} : { result: { status: result.status, ...(result.code === undefined ? {} : { code: result.code }), ...(result.message === undefined ? {} : { message: result.message }) } })
         }
         writes.push({ collection: 'delivery', key: itemKey(peer, item.seq), value: done })
-        if (item.item.kind === 'record' && item.versionHash !== undefined) {
-          const existing = await this.#store.read<Disclosure>('disclosures', disclosureKey(item.recordId, peer))
+        const key = disclosed.get(item.seq)
+        if (key !== undefined && item.versionHash !== undefined) {
+          const existing = current.get(key)
           // A later version may already be queued; only the disclosure of this version moves on.
           if (existing === undefined || existing.seq === item.seq) {
-            writes.push({ collection: 'disclosures', key: disclosureKey(item.recordId, peer), value: { recordId: item.recordId, peer, versionHash: item.versionHash, seq: item.seq, status: result?.status === 'rejected' ? 'rejected' : 'delivered', at: now } })
+            const disclosure: Disclosure = { recordId: item.recordId, peer, versionHash: item.versionHash, seq: item.seq, status: result?.status === 'rejected' ? 'rejected' : 'delivered', at: now }
+            writes.push({ collection: 'disclosures', key, value: disclosure })
           }
         }
       }

@@ -147,6 +147,12 @@ export class NodeStore {
     return await this.#collections.get(collection).get(key) as T | undefined
   }
 
+  /** Reads several values of a collection in one request, in the order of `keys`. */
+  async readMany<T> (collection: CollectionName, keys: string[]): Promise<Array<T | undefined>> {
+    if (keys.length === 0) return []
+    return await this.#collections.get(collection).getMany(keys) as Array<T | undefined>
+  }
+
   /** Reads a key range of a collection in key order. */
   async range<T> (collection: CollectionName, range: { gt?: string, gte?: string, lt?: string, lte?: string, limit?: number, reverse?: boolean }): Promise<Array<[string, T]>> {
     return await this.#collections.get(collection).iterator(range).all() as Array<[string, T]>
