@@ -145,7 +145,7 @@ async function measureFederation (size: number, perPair: number, latencySamples:
 async function queue (cluster: Cluster, from: string, to: string, ids: string[]): Promise<number> {
   let last = 0
   for (const outcome of await cluster.node(from).service.shareMany(ids, to)) {
-    if (outcome.status !== 'queued') throw new Error(`share of ${outcome.recordId} from ${from} to ${to} was refused: ${outcome.code}: ${outcome.message}`)
+    if (outcome.status !== 'queued') throw new Error(`share of ${outcome.recordId} from ${from} to ${to} was rejected: ${outcome.code}: ${outcome.message}`)
     last = outcome.seq
   }
   return last

@@ -74,8 +74,8 @@ export async function receiveShare (context: InboundContext, request: ShareReque
     return { type: 'error', messageId: request.messageId, code: errors.PeerIdentityMismatchError.code, message: `connection is authenticated as ${sender?.jurisdiction ?? 'a non-member'} to ${context.jurisdiction}, but the message says ${request.sender} to ${request.receiver}` }
   }
 
-  // Record items are checked concurrently: the signature checks run in Node's crypto thread
-  // pool, so a frame uses every core while nothing is written yet.
+  // Record items are checked concurrently, so their WebCrypto signature checks can overlap.
+  // Nothing is written until every item is checked.
   const checks = await Promise.all(request.items.map(async (item) => {
     if (item.kind !== 'record') return undefined
     return await checkRecordItem(context, item, request).then(value => ({ value }), (err: unknown) => ({ err }))
@@ -131,8 +131,8 @@ interface CheckedRecord {
  * signature, the record schema and version hash, the JSON-LD form, ownership and the signed
  * path. Nothing is written.
  *
- * NOTE: this is the one call that verifies a received record; a new signature scheme plugs in
- * here, and the replication benchmark measures whatever it does.
+ * NOTE: this is the one call that verifies a received record, so a new signature scheme plugs in
+ * here. The replication benchmark measures whatever it does.
  */
 async function checkRecordItem (context: InboundContext, item: RecordItem, request: ShareRequest): Promise<CheckedRecord> {
   const record = await verifySignedRecord(item.signed, context.resolveKey)
@@ -162,7 +162,7 @@ function storedCopy (context: InboundContext, checked: CheckedRecord, sender: st
 
 /**
  * The accepted and denied records of one frame, waiting to be committed in one batch. `flush`
- * writes them with the sender's cursor moved to the last item they cover; the last flush of a
+ * writes them and moves the sender's cursor to the last item they cover. The last flush of a
  * frame also writes the inbox entry and the summary of rejections.
  */
 class FrameBatch {

@@ -44,7 +44,7 @@ export interface ShareOutcome {
 /** The outcome for one record of `shareMany`. */
 export type BatchShareOutcome =
   | { recordId: string, status: 'queued', seq: number, sentVersionHash: string, decision: Decision['effect'] }
-  | { recordId: string, status: 'refused', code: string, message: string }
+  | { recordId: string, status: 'rejected', code: string, message: string }
 
 /** A record that may go to a recipient: the copy to send with its hop, and the audit entries of its decision. */
 interface PreparedShare {
@@ -285,14 +285,14 @@ export class NodeService {
    * @throws PeerUnknownError when `recipient` is not another member.
    */
   async shareMany (recordIds: string[], recipient: string, options: { actor?: string } = {}): Promise<BatchShareOutcome[]> {
-    // Decisions and signatures of the batch run concurrently; signing uses Node's crypto thread pool.
+    // Decisions and signatures of the batch run concurrently, so their WebCrypto signing jobs can overlap.
     const prepared = await Promise.all(recordIds.map(async (recordId) => await this.#prepareShare(recordId, recipient, options).catch((err: unknown) => {
       if (err instanceof errors.PeerUnknownError) throw err
       return { error: err instanceof NfpError ? err : new errors.InternalError('record could not be prepared for sharing', { cause: err }), audit: [] as AuditDraft[] }
     })))
 
-    const refused = prepared.flatMap(p => 'error' in p ? p.audit : [])
-    if (refused.length > 0) await this.store.commit({ audit: refused })
+    const rejectedAudit = prepared.flatMap(p => 'error' in p ? p.audit : [])
+    if (rejectedAudit.length > 0) await this.store.commit({ audit: rejectedAudit })
     const queued = prepared.flatMap((p, i) => 'error' in p ? [] : [{ index: i, prepared: p }])
     const seqs = queued.length === 0
       ? []
@@ -302,14 +302,14 @@ export class NodeService {
     const seqByIndex = new Map(queued.map(({ index }, i) => [index, seqs[i] as number]))
     return prepared.map((p, i) => {
       const recordId = recordIds[i] as string
-      if ('error' in p) return { recordId, status: 'refused', code: p.error.code, message: p.error.message }
+      if ('error' in p) return { recordId, status: 'rejected', code: p.error.code, message: p.error.message }
       return { recordId, status: 'queued', seq: seqByIndex.get(i) as number, sentVersionHash: p.versionHash, decision: p.decision.effect }
     })
   }
 
   /**
    * Decides on one record for one recipient and, when it may go, builds the outgoing copy and
-   * this node's signed hop. A refusal comes back with the audit entries to write for it.
+   * this node's signed hop. A rejection is returned with the audit entries to write for it.
    */
   async #prepareShare (recordId: string, recipient: string, options: { approvals?: Approval[], actor?: string }): Promise<PreparedShare | { error: NfpError, audit: AuditDraft[] }> {
     const member = this.member(recipient)

@@ -126,8 +126,8 @@ class AuditHeadsRunner implements AuditHeads {
   async start (): Promise<void> {
     this.#latestOwn = await this.#heads.latestOwnHead()
     // The whole log is checked once per start, because it can only change while the node is
-    // stopped. The check runs in the background so that start-up time does not grow with the
-    // log; signing and serving heads wait for it, because they run in the same queue.
+    // stopped. The check runs in the background, so start-up time does not grow with the log.
+    // Signing and serving heads wait for it, because they run in the same queue.
     void this.#serialise(async () => { await this.#checkAtStart() }).catch((err: unknown) => {
       if (!this.#stopped) this.#log.error({ err: (err as Error).message }, 'audit log check at start failed')
     })

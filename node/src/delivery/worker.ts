@@ -11,8 +11,8 @@ import type { Outbox, OutboxItem } from './outbox.ts'
 export const MAX_BATCH_ITEMS = 100
 
 /**
- * Frames sent to one peer before the first of them is answered. More than one keeps the link
- * and both nodes busy while the receiver syncs a batch to disk; each frame holds at most
+ * Frames sent to one peer before the response to the first arrives. More than one keeps the
+ * link and both nodes busy while the receiver syncs a batch to disk. Each frame holds at most
  * 1 MiB, so a peer costs at most this many MiB of memory in flight.
  */
 export const MAX_FRAMES_IN_FLIGHT = 4
@@ -193,8 +193,8 @@ class PeerWorker {
    * Sends frames until the outbox is empty, keeping up to MAX_FRAMES_IN_FLIGHT unanswered.
    * Receipts are applied strictly in sequence order: when a frame fails, the frames after it
    * are not acknowledged, so the cursor never skips an item the peer may not have applied.
-   * They are sent again on the next attempt and the peer answers `unchanged` for what it
-   * already holds.
+   * They are sent again on the next attempt and the peer returns `unchanged` for what it
+   * already stores.
    */
   async #pump (): Promise<void> {
     const inFlight: SentFrame[] = []

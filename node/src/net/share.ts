@@ -47,12 +47,12 @@ export async function handleShare (network: Network, handler: ShareHandler, log:
       }
     } else {
       response = toErrorFrame(new errors.PeerRateLimitedError(`more than ${limit.perSecond} share frames per second from this peer; the frame was not read, send it again later`))
-      // Refusals are counted and logged at most once per interval, so a flood cannot flood the log.
+      // Rejected frames are counted and logged once per RATE_LOG_INTERVAL_MS per peer at most, so a flood adds few log lines.
       const refused = refusals.get(remote) ?? { count: 0, loggedAt: 0 }
       refused.count++
       refusals.set(remote, refused)
       if (Date.now() - refused.loggedAt >= RATE_LOG_INTERVAL_MS) {
-        log.warn({ peer: remote, refused: refused.count, code: response.code }, 'share frames refused: peer exceeds the rate limit')
+        log.warn({ peer: remote, refused: refused.count, code: response.code }, 'share frames rejected: peer exceeded the rate limit')
         refused.loggedAt = Date.now()
         refused.count = 0
       }

@@ -88,14 +88,14 @@ export interface RecordWrite {
 export interface Commit {
   record?: StoredRecord
   /**
-   * Records written in the same batch, in order; a later entry sees the version an earlier one
-   * wrote. Their audit entries come before `audit` in the log.
+   * Records written in the same batch, in order. A later entry is checked against the version an
+   * earlier one wrote, and their audit entries come before `audit` in the log.
    */
   records?: RecordWrite[]
   /**
-   * Called with the error each `records` entry was skipped for (undefined when it was written),
-   * after the preconditions ran; returns audit entries that follow `audit`, such as a summary of
-   * the skipped entries, and the inbox entry when it depends on them.
+   * Called after the preconditions ran, with the error each `records` entry was skipped for
+   * (undefined when it was written). Returns audit entries that follow `audit`, such as a summary
+   * of the skipped entries, and the inbox entry when it depends on them.
    */
   complete?: (skipped: Array<unknown | undefined>) => { audit: AuditDraft[], inbox?: Omit<InboxEntry, 'seq'> }
   /** Removes a stored record and its index entries. */

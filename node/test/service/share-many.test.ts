@@ -31,8 +31,8 @@ t.test('batch share queues permitted records', async t => {
   t.equal(status, 202)
   t.same(body.outcomes.map((o: any) => [o.recordId, o.status, o.code]), [
     [ids[0], 'queued', undefined],
-    [secret, 'refused', 'ERR_POLICY_DENIED'],
-    [missing, 'refused', 'ERR_RECORD_NOT_FOUND'],
+    [secret, 'rejected', 'ERR_POLICY_DENIED'],
+    [missing, 'rejected', 'ERR_RECORD_NOT_FOUND'],
     [ids[1], 'queued', undefined]
   ])
   t.equal(body.outcomes[3].seq, body.outcomes[0].seq + 1, 'permitted records get consecutive sequence numbers')

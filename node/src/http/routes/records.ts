@@ -114,7 +114,7 @@ export function recordRoutes (service: NodeService): FastifyPluginAsyncTypebox {
     app.post('/records/share', {
       schema: {
         summary: 'Share many records with one member of the federation',
-        description: 'Each record gets its own outbound policy decision, audited as with a single share; the permitted ones go into the durable outbox in one batch and the call returns without waiting for delivery. Records that are denied, need approvals (share those one by one with approvals) or are not stored come back as `refused` with a code. `GET /peers` shows delivery progress.',
+        description: 'Each record gets its own outbound policy decision, audited as with a single share; the permitted ones go into the durable outbox in one batch and the call returns without waiting for delivery. Records that are denied, need approvals (share those one by one with approvals) or are not stored are returned as `rejected` with a code. `GET /peers` shows delivery progress.',
         tags: ['records'],
         body: Type.Object({
           to: Type.String({ pattern: '^[A-Z]{2}$', description: 'Jurisdiction of the recipient.' }),
@@ -124,7 +124,7 @@ export function recordRoutes (service: NodeService): FastifyPluginAsyncTypebox {
           202: Type.Object({
             outcomes: Type.Array(Type.Object({
               recordId: Type.String(),
-              status: Type.Union([Type.Literal('queued'), Type.Literal('refused')]),
+              status: Type.Union([Type.Literal('queued'), Type.Literal('rejected')]),
               seq: Type.Optional(Type.Integer()),
               sentVersionHash: Type.Optional(Type.String()),
               decision: Type.Optional(Type.String()),
