@@ -63,7 +63,7 @@ async function runPair (records: number, fresh: number, log: (line: string) => v
     await de.start()
     se = await startNode(loadConfig(seProcess.configPath), pino({ level: 'silent' }))
     const dePeer = peerIdFromString(deMember.peerId)
-    // Identify teaches SE the port DE listens on; each dial is pointed back at the relay.
+    // Identify adds the port DE listens on to SE's peer store, so each dial is pointed back at the relay.
     const throughProxy = async (): Promise<void> => {
       await se!.service.network.peerStore.patch(dePeer, { multiaddrs: [multiaddr(deMember.addresses[0] as string)] })
     }

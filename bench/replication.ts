@@ -7,8 +7,8 @@
  *
  *   node bench/replication.ts [--records N] [--latency-samples N] [--write]
  *
- * The sender runs in this process, so the benchmark can queue records and time it directly;
- * the receiver runs as a separate `nfp start` process, as a deployed node does.
+ * The sender runs in this process, so the benchmark can queue records and time it directly.
+ * The receiver runs as a separate `nfp start` process, as a deployed node does.
  */
 import { generateKeyPairSync, sign, verify } from 'node:crypto'
 import { parseArgs } from 'node:util'
@@ -108,10 +108,10 @@ function toFrames (items: OutboxItem[]): Uint8Array[] {
 }
 
 /**
- * Times each side's work per record on one thread, with no network in between: SE's
- * `shareMany` (outbound policy, hop signature, outbox commit) with its delivery stopped, then
- * DE's handling of the same items in frames of MAX_BATCH_ITEMS (verification, JSON-LD,
- * inbound policy, commit, receipt). Both nodes run in this process.
+ * Times each side's work per record on one thread, with no network in between. First SE's
+ * `shareMany` (outbound policy, hop signature, outbox commit) runs with its delivery stopped.
+ * Then DE handles the same items in frames of MAX_BATCH_ITEMS (verification, JSON-LD, inbound
+ * policy, commit, receipt). Both nodes run in this process.
  */
 async function measureBreakdown (records: number): Promise<{ senderMicros: number, receiverMicros: number }> {
   const cluster = await startCluster(['SE', 'DE'])
@@ -139,7 +139,7 @@ async function measureBreakdown (records: number): Promise<{ senderMicros: numbe
 }
 
 /**
- * Sends the frames over a bare protocol handler that reads each frame and answers 64 bytes,
+ * Sends the frames over a bare protocol handler that reads each frame and responds with 64 bytes,
  * one stream per frame and MAX_FRAMES_IN_FLIGHT streams at once, as the node's worker does.
  */
 async function measureRawLibp2p (frames: Uint8Array[]): Promise<number> {

@@ -1,6 +1,6 @@
 /**
  * Measures how a node scales. Part 1: start-up time and memory (RSS) of an `nfp start`
- * process whose store holds `--records` records, against the same node with an empty store.
+ * process whose store contains `--records` records, against the same node with an empty store.
  * Part 2: a federation of `--nodes` nodes in this one process, each sharing `--per-pair`
  * records with every other member at once: deliveries per second and the latency of single
  * shares, against one pair of the same federation sharing the same number of records alone.
@@ -66,7 +66,7 @@ async function measureStart (records: number, log: (line: string) => void): Prom
 
 /**
  * Memory of a process in bytes, from /proc: resident, peak resident, and the part of resident
- * memory that is file pages mapped into the process (LevelDB maps its table files).
+ * memory that is file pages mapped into the process.
  */
 function memory (pid: number): { rss: number, peak: number, file: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8')
@@ -76,7 +76,7 @@ function memory (pid: number): { rss: number, peak: number, file: number } {
 
 interface FederationFigures { nodes: number, perPair: number, deliveries: number, seconds: number, pairDeliveries: number, pairSeconds: number, latencies: number[], startSeconds: number }
 
-/** A copy of the policy modules with a stand-in module for every jurisdiction that has none. */
+/** Copies the policy modules and adds a stand-in module for every jurisdiction that has none; returns the folder. */
 function federationPolicies (root: string): string {
   const dir = join(root, 'policies')
   cpSync(POLICIES_DIR, dir, { recursive: true })

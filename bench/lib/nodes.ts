@@ -1,7 +1,7 @@
 /**
- * Nodes and records for the benchmarks: real nodes (each with its own LevelDB folder, keys and
- * libp2p host on 127.0.0.1), started in this process or as `nfp start` processes, and records
- * of about 1 KiB written to a store in large batches.
+ * Nodes and records for the benchmarks. Nodes are real, each with its own LevelDB folder, keys
+ * and libp2p host on 127.0.0.1, and run in this process or as `nfp start` processes. Records
+ * of about 1 KiB are written to a store in large batches.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -109,15 +109,6 @@ export async function seedRecords (node: RunningNode, total: number, options: { 
   return await seedStore(node.service.store, { jurisdiction: node.service.jurisdiction, total, prefix: options.prefix, origin: 'local', ...(options.sign ? { key } : {}) })
 }
 
-/** Waits until every item queued for `peer` up to `seq` is acknowledged, or throws after `timeoutMs`. */
-export async function waitDelivered (node: RunningNode, peer: string, seq: number, timeoutMs: number): Promise<void> {
-  const done = await node.service.delivery.waitFor(peer, seq, timeoutMs)
-  if (done !== undefined) return
-  const cursor = await node.service.store.read<{ acked: number }>('cursors', `out!${peer}`)
-  if ((cursor?.acked ?? 0) >= seq) return
-  throw new Error(`items to ${peer} up to #${seq} were not acknowledged within ${timeoutMs} ms (acknowledged through #${cursor?.acked ?? 0})`)
-}
-
 /** A sender started in this process and receivers run as separate `nfp start` processes. */
 export interface ProcessPair {
   sender: RunningNode
@@ -126,9 +117,9 @@ export interface ProcessPair {
 }
 
 /**
- * Creates a federation of `jurisdictions`; the first is started in this process, so a
- * benchmark can drive and time it directly, and the others as separate processes, as
- * deployed nodes run. Receivers are started only with `startReceivers`.
+ * Creates a federation of `jurisdictions` and starts the first in this process, so a benchmark
+ * can drive and time it directly. The others run as separate processes, as deployed nodes do,
+ * and are started unless `startReceivers` is false.
  */
 export async function startProcessPair (jurisdictions: string[], options: { startReceivers?: boolean } = {}): Promise<ProcessPair & { root: string }> {
   const root = mkdtempSync(join(tmpdir(), 'nfp-bench-'))

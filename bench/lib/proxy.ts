@@ -4,7 +4,7 @@ import type { Server, Socket } from 'node:net'
 /**
  * A TCP relay on 127.0.0.1 that counts the bytes it passes in each direction, so a benchmark
  * can measure what a protocol exchange costs on the wire, handshakes included. While paused it
- * closes new and open connections, which a dialling node sees as an unreachable peer.
+ * closes new and open connections, which a dialling node treats as an unreachable peer.
  */
 export class CountingProxy {
   readonly #server: Server

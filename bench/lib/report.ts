@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url'
 
 const DOC = fileURLToPath(new URL('../../docs/benchmarks.md', import.meta.url))
 
-/** The machine line every section carries, so figures can be compared with their hardware. */
+/** Describes the machine for the line every section carries, so figures can be compared with their hardware. */
 export function describeMachine (): string {
   let cpu = 'unknown CPU'
   if (existsSync('/proc/cpuinfo')) {
