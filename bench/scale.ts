@@ -208,7 +208,7 @@ async function main (): Promise<void> {
     'once, which is where memory grows after start.',
     '',
     `Aims at 1,000,000 records: start-up under ${count(AIM_START_MS)} ms, RSS under ${AIM_RSS_MB} MB. ${records >= 1_000_000
-      ? `Start-up ${full.startMs < AIM_START_MS ? 'met' : `missed by ${ms(full.startMs - AIM_START_MS)} ms`}. RSS after start ${(full.rssAfterStart / 1e6).toFixed(0)} MB, ${full.rssAfterStart < AIM_RSS_MB * 1e6 ? 'met' : 'missed'}; peak RSS during the background audit check ${(full.peakRss / 1e6).toFixed(0)} MB, ${full.peakRss < AIM_RSS_MB * 1e6 ? 'met' : `missed by ${((full.peakRss - AIM_RSS_MB * 1e6) / 1e6).toFixed(0)} MB, of which ${(full.fileAfterCheck / 1e6).toFixed(0)} MB are mapped file pages`}.`
+      ? `Start-up ${full.startMs < AIM_START_MS ? 'met' : `missed by ${ms(full.startMs - AIM_START_MS)} ms`}. RSS after start ${(full.rssAfterStart / 1e6).toFixed(0)} MB, ${full.rssAfterStart < AIM_RSS_MB * 1e6 ? 'met' : 'missed'}; peak RSS during the background audit check ${(full.peakRss / 1e6).toFixed(0)} MB, ${full.peakRss < AIM_RSS_MB * 1e6 ? 'met' : `missed by ${((full.peakRss - AIM_RSS_MB * 1e6) / 1e6).toFixed(0)} MB (${(full.fileAfterCheck / 1e6).toFixed(0)} MB of resident memory are mapped file pages after the check)`}.`
       : `Measured here at ${count(records)} records; run with \`--records 1000000\` for the aims.`}`,
     '',
     `### A federation of ${size} nodes`,
