@@ -18,7 +18,12 @@ const ConfigSchema = Type.Object({
   p2p: Type.Object({
     listen: Type.Array(Type.String({ pattern: '^/' }), { minItems: 1 })
   }, { additionalProperties: false }),
+  acceptVersion1Signatures: Type.Optional(Type.Boolean({ description: 'Accept received records whose signature is version 1 (one JWS over the whole record), as nodes sent before signature version 2. Default true; set false once every member signs with version 2.' })),
   shareTimeoutMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 600000, description: 'How long a share request waits for the receipt before it answers `queued` (ms).' })),
+  hits: Type.Optional(Type.Object({
+    maxEvaluationsPerMinute: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000000, description: 'Hit-query messages (evaluations, filter pages and confirms) this node serves per requesting member per minute.' })),
+    queryTimeoutMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 600000, description: 'How long a hit query waits for all peers before it reports the rest as unanswered (ms).' }))
+  }, { additionalProperties: false })),
   policyTrust: Type.Optional(Type.Object({
     keys: Type.Array(Type.Object({
       kid: Type.String({ minLength: 1 }),
@@ -32,6 +37,7 @@ const ConfigSchema = Type.Object({
     name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
     jwk: Type.Object({ kty: Type.Literal('OKP'), crv: Type.Literal('Ed25519'), x: Type.String({ pattern: '^[A-Za-z0-9_-]{43}$' }), kid: Type.Optional(Type.String()) }, { additionalProperties: false })
   }, { additionalProperties: false, description: 'Public key of the federation authority (the trust anchor). When set, the federation file must be a membership document signed with it, and newer signed versions are accepted from peers and over the API.' })),
+  demoClockControl: Type.Optional(Type.Boolean({ description: 'Demo and test only, never in service: adds POST /demo/clock, which moves the clock that request deadlines and alerts read. Off when absent.' })),
   logLevel: Type.Optional(Type.Union([Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'), Type.Literal('debug'), Type.Literal('trace'), Type.Literal('silent')]))
 }, { additionalProperties: false })
 

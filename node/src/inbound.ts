@@ -1,11 +1,11 @@
-import { NfpError, errors, expandRecord, signStatement, verifySignedRecord, verifyStatement } from '@ceasefire/protocol'
+import { NfpError, errors, expandRecord, verifyStatement } from '@ceasefire/protocol'
 import type {
-  DeletionItem, Hop, KeyResolver, Membership, NfpRecord, RecordItem, RevocationItem, ShareItem, ShareItemResult, ShareRequest, ShareResponse, SigningKey
+  DeletionItem, Hop, KeyResolver, Membership, NfpRecord, RecordItem, RecordVerifier, RevocationItem, ShareItem, ShareItemResult, ShareRequest, ShareResponse, SigningKey
 } from '@ceasefire/protocol'
 import type { Logger } from 'pino'
-import { evaluateInbound } from './policy/index.ts'
+import type { NodeComponents } from './components.ts'
 import type { Decision, PolicyModule } from './policy/index.ts'
-import type { AuditDraft, NodeStore, RecordWrite, StoredRecord } from './store/store.ts'
+import type { AuditDraft, NodeStore, RecordWrite, RemovedField, StoredRecord } from './store/store.ts'
 
 /** Dependencies of the inbound path on the node. */
 export interface InboundContext {
@@ -14,6 +14,8 @@ export interface InboundContext {
   store: NodeStore
   policy: PolicyModule
   resolveKey: KeyResolver
+  /** Verifies signed records of either signature version, caching verified batch roots. */
+  verifyRecord: RecordVerifier
   signingKey: { privateKey: SigningKey, kid: string }
   log: Logger
   now: () => Date
@@ -21,6 +23,8 @@ export interface InboundContext {
   onDeleted: (recordId: string, revocation: string, reason: string) => Promise<void>
   /** Called with a verified deletion receipt that names this node as the originator. */
   onDeletionReceipt: (statement: DeletionStatement, jws: string) => Promise<void>
+  /** Record verification, inbound policy and receipt signing. */
+  components: Pick<NodeComponents, 'evaluateInbound' | 'signReceipt'>
 }
 
 export interface RevocationStatement {
@@ -44,6 +48,8 @@ export interface HopStatement {
   versionHash: string
   to: string
   at: string
+  /** JSON Pointers of the units the hop's node removed before sending; absent when none. */
+  removed?: string[]
 }
 
 /** A received record kept out of the store until a person approves it, as the inbound policy requires. */
@@ -106,7 +112,7 @@ export async function receiveShare (context: InboundContext, request: ShareReque
   await batch.flush(request.items.length - 1, results, true)
 
   const seqTo = request.seqFrom + request.items.length - 1
-  const receipt = await signStatement('receipt', {
+  const receipt = await context.components.signReceipt({
     by: context.jurisdiction,
     messageId: request.messageId,
     sender: request.sender,
@@ -124,6 +130,10 @@ interface CheckedRecord {
   item: RecordItem
   decision: Decision
   decisionAudit: AuditDraft
+  /** Units removed from the record on its way, each with the node that removed it. */
+  removed: RemovedField[]
+  /** The `removedFields` member of the audit entries, or nothing when no unit was removed. */
+  removedFields: { removedFields?: string[] }
 }
 
 /**
@@ -135,27 +145,29 @@ interface CheckedRecord {
  * here. The replication benchmark measures whatever it does.
  */
 async function checkRecordItem (context: InboundContext, item: RecordItem, request: ShareRequest): Promise<CheckedRecord> {
-  const record = await verifySignedRecord(item.signed, context.resolveKey)
+  const { record, removedPaths } = await context.verifyRecord(item.signed)
   await expandRecord(record)
 
   if (record.provenance.jurisdiction === context.jurisdiction || item.hops.slice(0, -1).some(h => h.jurisdiction === context.jurisdiction)) {
     throw new errors.RecordNotOwnedError(`record \`${record.id}\` originated at or already passed through ${context.jurisdiction}; a node does not take back its own records`)
   }
-  await verifyPath(context, record, item.hops, request.sender)
+  const removed = await verifyPath(context, record, item.hops, request.sender, removedPaths)
 
-  const decision = evaluateInbound(context.policy, record, { self: { jurisdiction: context.jurisdiction }, sender: { jurisdiction: request.sender }, now: context.now() })
-  const decisionAudit: AuditDraft = { event: 'policy.decision', recordId: record.id, recordType: record.type, versionHash: record.versionHash, peer: request.sender, messageId: request.messageId, decision: decision.effect, rules: decision.reasons.map(r => r.ruleId), policyHash: decision.module.hash, detail: 'inbound' }
-  return { record, item, decision, decisionAudit }
+  const decision = context.components.evaluateInbound(context.policy, record, { self: { jurisdiction: context.jurisdiction }, sender: { jurisdiction: request.sender }, now: context.now() })
+  const removedFields = removedPaths.length > 0 ? { removedFields: removedPaths } : {}
+  const decisionAudit: AuditDraft = { event: 'policy.decision', recordId: record.id, recordType: record.type, versionHash: record.versionHash, peer: request.sender, messageId: request.messageId, decision: decision.effect, rules: decision.reasons.map(r => r.ruleId), policyHash: decision.module.hash, ...removedFields, detail: 'inbound' }
+  return { record, item, decision, decisionAudit, removed, removedFields }
 }
 
 function storedCopy (context: InboundContext, checked: CheckedRecord, sender: string): StoredRecord {
-  const { record, item } = checked
+  const { record, item, removed } = checked
   return {
     // Only the record and its signature are kept: nothing unsigned travels on from here.
-    signed: { record, signature: { protected: item.signed.signature.protected, signature: item.signed.signature.signature } },
+    signed: { record, signature: signatureOf(item) } as StoredRecord['signed'],
     origin: 'received',
     receivedFrom: sender,
     hops: item.hops,
+    ...(removed.length > 0 ? { removed } : {}),
     storedAt: context.now().toISOString()
   }
 }
@@ -193,7 +205,7 @@ class FrameBatch {
           throw new errors.RecordStaleError(`record \`${record.id}\` modified ${record.provenance.modified} is not newer than the stored version modified ${existing.signed.record.provenance.modified}`)
         }
       },
-      audit: [decisionAudit, { event: 'record.received', recordId: record.id, recordType: record.type, versionHash: record.versionHash, peer: this.#request.sender, messageId: this.#request.messageId, detail: `signed by ${record.provenance.jurisdiction}, path ${checked.item.hops.map(h => h.jurisdiction).join(' > ')} > ${this.#context.jurisdiction}` }]
+      audit: [decisionAudit, { event: 'record.received', recordId: record.id, recordType: record.type, versionHash: record.versionHash, peer: this.#request.sender, messageId: this.#request.messageId, ...checked.removedFields, detail: `signed by ${record.provenance.jurisdiction}, path ${checked.item.hops.map(h => h.jurisdiction).join(' > ')} > ${this.#context.jurisdiction}${describeRemoved(checked.removed)}` }]
     }
     this.#entries.push({ index, write, checked })
   }
@@ -268,15 +280,17 @@ async function holdRecord (context: InboundContext, index: number, checked: Chec
 /**
  * Checks the signed path of a record: it starts at the originator, every hop was signed by the
  * node it names for this record version and names the next node, and the last hop is the
- * sender's, addressed to this node.
+ * sender's, addressed to this node. Returns the removed units, each with the first node whose
+ * hop declares its removal.
  */
-async function verifyPath (context: InboundContext, record: NfpRecord, hops: Hop[], sender: string): Promise<void> {
+async function verifyPath (context: InboundContext, record: NfpRecord, hops: Hop[], sender: string, removedPaths: string[]): Promise<RemovedField[]> {
   const invalid = (why: string): never => { throw new errors.RecordPathInvalidError(`path of record \`${record.id}\` is invalid: ${why}`) }
   if (hops[0]?.jurisdiction !== record.provenance.jurisdiction) invalid(`it must start at the originator ${record.provenance.jurisdiction}`)
   const last = hops[hops.length - 1] as Hop
   if (last.jurisdiction !== sender || last.to !== context.jurisdiction) invalid(`its last hop must be ${sender} to ${context.jurisdiction}`)
 
   const seen = new Set<string>()
+  const removedBy = new Map<string, string>()
   for (const [i, hop] of hops.entries()) {
     if (seen.has(hop.jurisdiction)) invalid(`${hop.jurisdiction} appears twice`)
     seen.add(hop.jurisdiction)
@@ -286,7 +300,34 @@ async function verifyPath (context: InboundContext, record: NfpRecord, hops: Hop
     if (statement.by !== hop.jurisdiction || statement.recordId !== record.id || statement.versionHash !== record.versionHash || statement.to !== hop.to || statement.at !== hop.at) {
       invalid(`hop ${i} proof does not match the hop or the record version`)
     }
+    for (const path of readRemoved(statement.removed)) {
+      // A node cannot claim a removal the copy does not show: the signature verifier found every removed unit.
+      if (!removedPaths.includes(path)) invalid(`hop ${i} declares that ${hop.jurisdiction} removed \`${path}\`, but the record still carries it or never had it`)
+      if (!removedBy.has(path)) removedBy.set(path, hop.jurisdiction)
+    }
   }
+  return removedPaths.map(path => removedBy.has(path) ? { path, by: removedBy.get(path) as string } : { path })
+}
+
+function readRemoved (value: unknown): string[] {
+  if (value === undefined) return []
+  if (!Array.isArray(value) || !value.every(p => typeof p === 'string')) throw new errors.RecordPathInvalidError('hop statement member `removed` must be a list of JSON Pointers')
+  return value as string[]
+}
+
+/** Copies exactly the members of the signature its version defines, so nothing unsigned is stored. */
+function signatureOf (item: RecordItem): StoredRecord['signed']['signature'] {
+  const signature = item.signed.signature as unknown as Record<string, unknown>
+  if (signature.version === 2) {
+    const { version, batch, index, proof, digests, salts } = signature
+    return { version, batch, index, proof, digests, salts } as StoredRecord['signed']['signature']
+  }
+  return { protected: signature.protected, signature: signature.signature } as StoredRecord['signed']['signature']
+}
+
+function describeRemoved (removed: RemovedField[]): string {
+  if (removed.length === 0) return ''
+  return `; removed ${removed.map(r => `${r.path} (${r.by ?? 'by an unknown holder'})`).join(', ')}`
 }
 
 async function receiveRevocation (context: InboundContext, index: number, item: RevocationItem, request: ShareRequest): Promise<ShareItemResult> {

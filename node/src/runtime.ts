@@ -12,21 +12,31 @@ import { loadMembership } from './federation/load-membership.ts'
 import { MembershipUpdates } from './federation/membership-updates.ts'
 import { loadIdentity } from './identity.ts'
 import type { SecretOptions } from './identity.ts'
+import type { NodeComponents } from './components.ts'
 import { handleMembershipExchange } from './net/membership-exchange.ts'
 import { createNetwork, greetMembers } from './net/network.ts'
 import { handleShare } from './net/share.ts'
 import { handleRequests } from './net/requests.ts'
+import { handleHits } from './net/hits.ts'
+import { HitService } from './hits/service.ts'
 import { RequestService } from './requests/service.ts'
+import { ProposalService } from './initiative/proposals.ts'
+import { demoClockRoutes } from './http/routes/demo-clock.ts'
 import { loadActivePolicy, watchPolicies } from './policy-reload.ts'
 import type { ActivePolicy } from './policy-reload.ts'
 import { NodeService } from './service.ts'
 import { NodeStore } from './store/store.ts'
+import { attachModels } from './models/node-models.ts'
+import type { NodeModels } from './models/node-models.ts'
 
 /** A running node: its service, HTTP server and the address it listens on. */
 export interface RunningNode {
   service: NodeService
   requests: RequestService
+  proposals: ProposalService
+  hits: HitService
   auditHeads: AuditHeads
+  models: NodeModels
   app: FastifyInstance
   /** Base URL of the HTTP API, e.g. http://127.0.0.1:7101 */
   url: string
@@ -36,9 +46,10 @@ export interface RunningNode {
 /**
  * Starts one node from its configuration: keys, membership, policy module, database, libp2p
  * host and HTTP API. Anything that fails to load stops the start with a typed error before a
- * port is opened.
+ * port is opened. `components` replaces deciding parts of the node. Only the conformance
+ * suite's tests of broken nodes pass it.
  */
-export async function startNode (config: NodeConfig, log?: Logger, secrets: SecretOptions = {}): Promise<RunningNode> {
+export async function startNode (config: NodeConfig, log?: Logger, secrets: SecretOptions = {}, components: Partial<NodeComponents> = {}): Promise<RunningNode> {
   const logger = (log ?? pino({ level: config.logLevel ?? 'info' })).child({ jurisdiction: config.jurisdiction })
 
   const identity = await loadIdentity(config.dataDir, secrets)
@@ -67,7 +78,7 @@ export async function startNode (config: NodeConfig, log?: Logger, secrets: Secr
     await store.close()
     throw new errors.ConfigInvalidError(`cannot listen for peers on ${config.p2p.listen.join(', ')}: ${(err as Error).message.split('\n')[0]}; check \`p2p.listen\` in ${config.configPath} and that no other process uses the port`, { cause: err })
   }
-  service = new NodeService({ config, identity, membership, ...(loaded.signed === undefined ? {} : { signedMembership: loaded.signed }), store, policy: active.module, network, log: logger })
+  service = new NodeService({ config, identity, membership, ...(loaded.signed === undefined ? {} : { signedMembership: loaded.signed }), store, policy: active.module, network, log: logger, components })
   await handleShare(network, async (request, remote) => await service!.receive(request, remote), logger)
   if (loaded.anchor !== undefined) {
     const updates = new MembershipUpdates({ service, network, anchor: loaded.anchor, dataDir: config.dataDir, log: logger.child({ component: 'membership' }) })
@@ -81,10 +92,16 @@ export async function startNode (config: NodeConfig, log?: Logger, secrets: Secr
     })
   }
   const requests = new RequestService({ service, network, log: logger.child({ component: 'requests' }) })
+  const proposals = new ProposalService({ service, log: logger.child({ component: 'initiative' }) })
+  service.onIngested((stored) => { void proposals.consider(stored) })
   await handleRequests(network, async (message, remote) => await requests.receive(message, remote), logger)
 
   let auditHeads: AuditHeads
+  let hits: HitService
   try {
+    hits = await HitService.start({ service, requests, network, log: logger.child({ component: 'hits' }) })
+    await hits.index.rebuildIfPolicyChanged(active.module.hash)
+    await handleHits(network, async (message, remote) => await hits.receive(message, remote), logger)
     // Audit heads read the membership through the service, so they follow accepted updates.
     const currentMembership = {
       get federation () { return service!.membership.federation },
@@ -97,9 +114,14 @@ export async function startNode (config: NodeConfig, log?: Logger, secrets: Secr
     await store.close()
     throw err
   }
+  const models = await attachModels(service, logger)
   service.start()
   requests.start()
-  const app = await buildApp(service, logger, auditHeads, requests)
+  const app = await buildApp(service, logger, auditHeads, requests, proposals, hits, models)
+  if (config.demoClockControl === true) {
+    logger.warn('demo clock control is on (demoClockControl in the configuration): POST /demo/clock can move the deadline clock; never use this in service')
+    await app.register(demoClockRoutes({ requests, proposals }))
+  }
   let url: string
   try {
     url = await app.listen({ host: config.http.host, port: config.http.port })
@@ -120,6 +142,7 @@ export async function startNode (config: NodeConfig, log?: Logger, secrets: Secr
       if (next.module.hash === service!.policy.hash) return
       warnIfUnsigned(next, logger)
       service!.setPolicy(next.module)
+      await hits.index.rebuildIfPolicyChanged(next.module.hash)
       await store.commit({ audit: [{ event: 'policy.loaded', policyHash: next.module.hash, detail: `${next.module.jurisdiction} ${next.module.version}, ${describeSigners(next)}` }] })
       logger.info({ policyHash: next.module.hash, version: next.module.version }, 'policy module reloaded')
     } catch (err) {
@@ -136,7 +159,10 @@ export async function startNode (config: NodeConfig, log?: Logger, secrets: Secr
   return {
     service,
     requests,
+    proposals,
+    hits,
     auditHeads,
+    models,
     app,
     url,
     stop: async () => {
@@ -144,6 +170,7 @@ export async function startNode (config: NodeConfig, log?: Logger, secrets: Secr
       requests.stop()
       service!.stop()
       await app.close()
+      await models.runtime.close()
       await auditHeads.stop()
       await network.stop()
       await store.close()

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto'
 import {
-  NfpError, canonicalize, computeVersionHash, errors, expandRecord, importSigningKey, memberKeyAt, signRecord, signStatement, validateRecord
+  NfpError, canonicalize, commitRecord, errors, expandRecord, importSigningKey, memberKeyAt, signRecordBatch, signStatement, validateRecord
 } from '@ceasefire/protocol'
-import type { Hop, Member, Membership, NfpRecord, RecordItem, ShareRequest, ShareResponse, SignedMembership, SigningKey } from '@ceasefire/protocol'
+import type { Hop, Member, Membership, NfpRecord, RecordItem, RecordVerifier, ShareRequest, ShareResponse, SignedMembership, SigningKey } from '@ceasefire/protocol'
 import type { Logger } from 'pino'
 import type { NodeConfig } from './config.ts'
 import { Delivery } from './delivery/worker.ts'
@@ -13,9 +13,12 @@ import type { NodeIdentity } from './identity.ts'
 import { receiveShare } from './inbound.ts'
 import type { HeldRecord } from './inbound.ts'
 import type { Network } from './net/network.ts'
-import { evaluateOutbound, linkedIdsToResolve } from './policy/index.ts'
+import { linkedIdsToResolve } from './policy/index.ts'
+import { resolveComponents } from './components.ts'
+import type { NodeComponents } from './components.ts'
 import type { ApproverRole, Decision, PolicyModule } from './policy/index.ts'
-import { outgoingCopy } from './outgoing.ts'
+import { isVersion2, outgoingCopy, relayCopy } from './outgoing.ts'
+import { SigningQueue } from './signing-queue.ts'
 import type { AuditDraft, NodeStore, StoredRecord } from './store/store.ts'
 
 /** Shortest time one delivery attempt waits for the peer's response. */
@@ -65,6 +68,8 @@ export interface NodeServiceInit {
   network: Network
   log: Logger
   now?: () => Date
+  /** Replacements for the deciding parts. Only the conformance suite's tests of broken nodes set them. */
+  components?: Partial<NodeComponents>
 }
 
 /**
@@ -87,8 +92,14 @@ export class NodeService {
   #membership: Membership
   #signedMembership: SignedMembership | undefined
   #keys = new Map<string, SigningKey>()
+  readonly #ingestListeners: Array<(stored: StoredRecord) => void> = []
+  readonly components: NodeComponents
+  /** Verifies received records; it keeps the batch roots it verified, so it lives as long as the node. */
+  readonly verifyRecord: RecordVerifier
+  readonly #signingQueue: SigningQueue
 
   constructor (init: NodeServiceInit) {
+    this.components = resolveComponents(init.components)
     this.config = init.config
     this.identity = init.identity
     this.store = init.store
@@ -98,6 +109,10 @@ export class NodeService {
     this.#now = init.now ?? (() => new Date())
     this.#membership = init.membership
     this.#signedMembership = init.signedMembership
+    this.verifyRecord = this.components.createRecordVerifier(async (jurisdiction, kid, at) => await this.resolveKey(jurisdiction, kid, at), {
+      acceptVersion1: init.config.acceptVersion1Signatures ?? true
+    })
+    this.#signingQueue = new SigningQueue(init.config.jurisdiction, () => this.#signingKey(), this.#now)
     this.outbox = new Outbox(init.store)
     this.delivery = new Delivery({
       jurisdiction: init.config.jurisdiction,
@@ -172,6 +187,12 @@ export class NodeService {
     throw new errors.MembershipUntrustedError('this node has no `membershipAuthority` in its configuration, so it cannot verify membership versions; it uses its unsigned federation file')
   }
 
+  /**
+   * Called after a record was stored by ingest, from a peer or out of quarantine; set by the
+   * runtime to index, link and triage it. It must not throw.
+   */
+  onRecordStored: (record: NfpRecord) => Promise<void> = async () => {}
+
   /** Reloads the policy module from disk now; set by the runtime, which owns loading and auditing. */
   reloadPolicy: () => Promise<void> = async () => {}
 
@@ -227,11 +248,12 @@ export class NodeService {
       return { status: 'kept', stored: existing }
     }
 
-    record = { ...record, versionHash: computeVersionHash(record) }
-    const valid = validateRecord(record)
+    const committed = commitRecord(record)
+    const valid = validateRecord(committed.record)
     await expandRecord(valid)
 
-    const signed = await signRecord(valid, { privateKey: this.identity.signing.privateKey, kid: this.identity.signing.kid })
+    // Concurrent ingests share one batch signature; a lone one is signed in a batch of one.
+    const signed = await this.#signingQueue.sign(committed)
     const stored: StoredRecord = { signed, origin: 'local', hops: [], storedAt: now }
     await this.store.commit({
       record: stored,
@@ -241,11 +263,18 @@ export class NodeService {
       audit: [{ event: existing === undefined ? 'record.created' : 'record.updated', recordId: valid.id, recordType: valid.type, versionHash: valid.versionHash }]
     })
     this.#log.info({ recordId: valid.id, versionHash: valid.versionHash }, 'record ingested')
+    await this.onRecordStored(valid)
     if (existing !== undefined) {
       // Peers that hold an earlier version get this one, each after its own policy decision.
       void this.#propagateUpdate(valid.id)
     }
+    for (const listener of this.#ingestListeners) listener(stored)
     return { status: existing === undefined ? 'created' : 'updated', stored }
+  }
+
+  /** Calls `listener` after each own record is created or changed, such as for own-initiative proposals. */
+  onIngested (listener: (stored: StoredRecord) => void): void {
+    this.#ingestListeners.push(listener)
   }
 
   async getRecord (id: string): Promise<StoredRecord> {
@@ -316,7 +345,7 @@ export class NodeService {
     if (member === undefined || recipient === this.jurisdiction) {
       throw new errors.PeerUnknownError(`\`${recipient}\` is not another member of federation \`${this.#membership.federation}\`; members are ${this.#membership.members.map(m => m.jurisdiction).join(', ')}`)
     }
-    const stored = await this.getRecord(recordId)
+    const stored = await this.#upgradeSignature(await this.getRecord(recordId))
     const record = stored.signed.record
 
     const decision = await this.decide(record, recipient, stored.hops)
@@ -348,14 +377,15 @@ export class NodeService {
       audit.push({ event: 'policy.approval', recordId, peer: recipient, rules: decision.approvals.map(a => a.ruleId), detail: `outbound; ${describeApprovals(given)}` })
     }
 
-    const key = { privateKey: this.identity.signing.privateKey, kid: this.identity.signing.kid }
-    const signed = await outgoingCopy(stored.signed, decision, key)
+    const key = this.#signingKey()
+    const { signed, removed } = await outgoingCopy(stored.signed, decision, { jurisdiction: this.jurisdiction, key })
     const at = this.#now().toISOString()
+    // The hop names the units this node removed, so the receiver can tell who removed what.
     const hop: Hop = {
       jurisdiction: this.jurisdiction,
       to: recipient,
       at,
-      proof: await signStatement('hop', { by: this.jurisdiction, recordId, versionHash: signed.record.versionHash, to: recipient, at }, key)
+      proof: await signStatement('hop', { by: this.jurisdiction, recordId, versionHash: signed.record.versionHash, to: recipient, at, ...(removed.length > 0 ? { removed } : {}) }, key)
     }
     return { decision, audit, item: { kind: 'record', signed, hops: [...stored.hops, hop] }, versionHash: signed.record.versionHash }
   }
@@ -375,8 +405,8 @@ export class NodeService {
   /**
    * Evaluates the outbound policy for one record and recipient, then the rules this node
    * enforces whatever the module says: a record from elsewhere goes on only to recipients its
-   * originator consented to, never back along its own path, and never with fields removed (a
-   * relay cannot remove fields without breaking the originator's signature).
+   * originator consented to, never back along its own path, and only with changes that keep the
+   * originator's signature valid (removing disclosure units of a version 2 record).
    */
   async decide (record: NfpRecord, recipient: string, hops: Hop[] = []): Promise<Decision> {
     const linked = new Map<string, unknown>()
@@ -384,7 +414,7 @@ export class NodeService {
       const found = await this.store.getRecord(id)
       if (found !== undefined) linked.set(id, found.signed.record)
     }
-    const decision = evaluateOutbound(this.#policy, record, { self: { jurisdiction: this.jurisdiction }, recipient: { jurisdiction: recipient }, now: this.#now(), linked })
+    const decision = this.components.evaluateOutbound(this.#policy, record, { self: { jurisdiction: this.jurisdiction }, recipient: { jurisdiction: recipient }, now: this.#now(), linked })
 
     const relayed = record.provenance.jurisdiction !== this.jurisdiction
     const denials: Array<Decision['reasons'][number]> = []
@@ -394,13 +424,13 @@ export class NodeService {
     if (hops.some(h => h.jurisdiction === recipient)) {
       denials.push(nodeRule('NODE-NO-RETURN', `The record already passed through ${recipient}; a node never sends a record back along its own path.`, 'Ceasefire protocol v1, relays (design rule)'))
     }
-    const changesCopy = decision.removedFields.length > 0 || decision.withheldLinks.length > 0 ||
-      (decision.attached.reviewBy !== undefined && decision.attached.reviewBy !== record.reviewBy) ||
-      (decision.attached.handlingCode !== undefined && decision.attached.handlingCode !== record.handlingCode) ||
-      (decision.attached.noOnwardSharingWithoutConsent === true && record.onwardSharingConsent !== undefined)
-    if (decision.effect !== 'deny' && relayed && changesCopy) {
-      denials.push(nodeRule('NODE-RELAY-NO-REDACTION', 'A relaying node cannot remove fields, withhold links or attach conditions to a record signed by another jurisdiction without breaking that signature, so it does not pass the record on.', 'Ceasefire protocol v1, signature over the whole record (design rule)'))
+    if (decision.effect !== 'deny' && relayed) {
+      const obstacle = await this.#relayObstacle(record, decision)
+      if (obstacle !== undefined) {
+        denials.push(nodeRule('NODE-RELAY-NO-REWRITE', `A relaying node may remove whole disclosure units of a version 2 record, but cannot change a value or remove anything else without breaking the originator's signature, so it does not pass the record on: ${obstacle}`, 'Ceasefire protocol, record signatures version 2 (design rule)'))
+      }
     }
+    if (record.type === 'RecordLink') denials.push(...await this.#linkedRecordDenials(record, recipient))
     if (denials.length === 0) return decision
     return {
       ...decision,
@@ -412,6 +442,68 @@ export class NodeService {
       reasons: [...denials, ...decision.reasons],
       explanation: `The ${record.type} record ${record.id} may not be sent to ${recipient}. ${denials.map(d => `${d.ruleId}: ${d.title}`).join(' ')} This node enforces these rules whatever its policy module says.`
     }
+  }
+
+  /** Returns why this relay cannot apply the decision to its stored copy, or undefined when it can. */
+  async #relayObstacle (record: NfpRecord, decision: Decision): Promise<string | undefined> {
+    const stored = await this.store.getRecord(record.id)
+    const signed = stored?.signed.record.versionHash === record.versionHash ? stored.signed : { record, signature: { protected: '', signature: '' } }
+    try {
+      relayCopy(signed, decision)
+      return undefined
+    } catch (err) {
+      if (err instanceof errors.SignatureRedactionForbiddenError) return err.message
+      throw err
+    }
+  }
+
+  /**
+   * Returns a local record with a version 2 signature: one stored with a version 1 signature
+   * (before this node spoke version 2) is signed again and stored, so its salts stay the same
+   * for every later share.
+   */
+  async #upgradeSignature (stored: StoredRecord): Promise<StoredRecord> {
+    if (stored.origin !== 'local' || isVersion2(stored.signed)) return stored
+    const { versionHash: _v1, ...content } = stored.signed.record
+    const committed = commitRecord(content)
+    const [signed] = await signRecordBatch([validateCommitted(committed)], this.#signingKey(), this.jurisdiction, this.#now())
+    const upgraded: StoredRecord = { ...stored, signed: signed! }
+    await this.store.commit({
+      record: upgraded,
+      audit: [{ event: 'record.resigned', recordId: committed.record.id, recordType: committed.record.type, versionHash: committed.record.versionHash, detail: `signature version 2 replaces version 1 (was ${stored.signed.record.versionHash})` }]
+    })
+    return upgraded
+  }
+
+  #signingKey (): { privateKey: SigningKey, kid: string } {
+    return { privateKey: this.identity.signing.privateKey, kid: this.identity.signing.kid }
+  }
+
+  /**
+   * A RecordLink tells the recipient that two records describe the same thing, so it says
+   * something about both. It goes only where each named record may go too: the recipient
+   * originated the record, already received it from this node, or the outbound policy would
+   * permit sending it now.
+   */
+  async #linkedRecordDenials (link: NfpRecord, recipient: string): Promise<Array<Decision['reasons'][number]>> {
+    const denials: Array<Decision['reasons'][number]> = []
+    const citation = 'Ceasefire protocol v1, RecordLink (design rule)'
+    for (const id of Array.isArray(link.records) ? link.records as string[] : []) {
+      const stored = await this.store.getRecord(id)
+      if (stored === undefined) {
+        denials.push(nodeRule('NODE-LINK-NAMED-RECORDS', `The link names ${id}, which this node does not hold, so it cannot decide whether ${recipient} may learn about it.`, citation))
+        continue
+      }
+      const named = stored.signed.record
+      if (named.provenance.jurisdiction === recipient) continue
+      const disclosed = (await this.revocations.disclosuresOf(id)).some(d => d.peer === recipient && d.status !== 'revoked')
+      if (disclosed) continue
+      const decision = await this.decide(named, recipient, stored.hops)
+      if (decision.effect !== 'permit') {
+        denials.push(nodeRule('NODE-LINK-NAMED-RECORDS', `The link names ${id}, which ${recipient} neither originated nor received from this node, and whose own decision is ${decision.effect} (${decision.reasons.filter(r => r.effect === decision.effect).map(r => r.ruleId).join(', ') || 'no rule'}). Share the record first.`, citation))
+      }
+    }
+    return denials
   }
 
   /** Revokes a record this node originated at every peer it was disclosed to. */
@@ -450,6 +542,7 @@ export class NodeService {
       writes: [{ collection: 'quarantine', key: recordId }],
       audit: [{ event: 'policy.approval', recordId, recordType: record.type, versionHash: record.versionHash, peer: held.stored.receivedFrom, rules: held.decision.approvals.map(a => a.ruleId), detail: `inbound; ${describeApprovals(approvals)}` }]
     })
+    await this.onRecordStored(record)
     return held.stored
   }
 
@@ -465,18 +558,28 @@ export class NodeService {
 
   /** Handles a share request that arrived over libp2p from an authenticated peer. */
   async receive (request: ShareRequest, remotePeerId: string): Promise<ShareResponse> {
-    return await receiveShare({
+    const response = await receiveShare({
       jurisdiction: this.jurisdiction,
       membership: this.#membership,
       store: this.store,
       policy: this.#policy,
       resolveKey: async (jurisdiction, kid, at) => await this.resolveKey(jurisdiction, kid, at),
-      signingKey: { privateKey: this.identity.signing.privateKey, kid: this.identity.signing.kid },
+      verifyRecord: this.verifyRecord,
+      signingKey: this.#signingKey(),
       log: this.#log,
       now: this.#now,
       onDeleted: async (recordId, revocation, reason) => { await this.revocations.afterDeletion(recordId, revocation, reason) },
-      onDeletionReceipt: async (statement, jws) => { await this.revocations.keepDeletionReceipt(statement, jws) }
+      onDeletionReceipt: async (statement, jws) => { await this.revocations.keepDeletionReceipt(statement, jws) },
+      components: this.components
     }, request, remotePeerId)
+    if (response.type === 'share-result') {
+      for (const result of response.results) {
+        if (result.status !== 'stored' || result.id === undefined) continue
+        const stored = await this.store.getRecord(result.id)
+        if (stored !== undefined) await this.onRecordStored(stored.signed.record)
+      }
+    }
+    return response
   }
 
   /** Shares the new version of a record with every peer that received an earlier one. */
@@ -516,6 +619,11 @@ export class NodeService {
     this.#keys.set(cacheKey, key)
     return key
   }
+}
+
+function validateCommitted<T extends { record: NfpRecord }> (committed: T): T {
+  validateRecord(committed.record)
+  return committed
 }
 
 function nodeRule (ruleId: string, title: string, citation: string): Decision['reasons'][number] {

@@ -11,13 +11,24 @@ export const RECORD_TYPES = [
   'Vehicle',
   'CryptoWallet',
   'WebListing',
-  'OnlineIdentity'
+  'OnlineIdentity',
+  'RecordLink'
 ] as const
 
 export type RecordType = typeof RECORD_TYPES[number]
 
-/** libp2p protocol id of the share message family, version 1.0.0. */
-export const SHARE_PROTOCOL = '/nfp/share/1.0.0'
+/**
+ * libp2p protocol id of the share message family that this node speaks: version 2.0.0, whose
+ * records carry version 2 signatures and whose hops declare the fields a node removed.
+ */
+export const SHARE_PROTOCOL = '/nfp/share/2.0.0'
+
+/**
+ * Protocol id of the first share version. A node still listens on it, but only to reply to
+ * every request with ERR_PROTOCOL_VERSION_UNSUPPORTED, so a node that speaks only version 1
+ * gets a typed error instead of a failed protocol negotiation.
+ */
+export const SHARE_PROTOCOL_V1 = '/nfp/share/1.0.0'
 
 /**
  * Largest frame a node sends or accepts, in bytes, before the length prefix. One record is

@@ -246,6 +246,96 @@ export class RefusalGroundInvalidError extends NfpError {
   static override readonly statusCode = 400
 }
 
+export class IdentifierInvalidError extends NfpError {
+  static override readonly code = 'ERR_IDENTIFIER_INVALID'
+  static override readonly statusCode = 400
+}
+
+export class IdentifierChecksumError extends NfpError {
+  static override readonly code = 'ERR_IDENTIFIER_CHECKSUM'
+  static override readonly statusCode = 400
+}
+
+export class IdentifierTypeUnknownError extends NfpError {
+  static override readonly code = 'ERR_IDENTIFIER_TYPE_UNKNOWN'
+  static override readonly statusCode = 400
+}
+
+export class HitRateLimitedError extends NfpError {
+  static override readonly code = 'ERR_HIT_RATE_LIMITED'
+  static override readonly statusCode = 429
+}
+
+export class HitTypeForbiddenError extends NfpError {
+  static override readonly code = 'ERR_HIT_TYPE_FORBIDDEN'
+  static override readonly statusCode = 403
+}
+
+export class HitElementInvalidError extends NfpError {
+  static override readonly code = 'ERR_HIT_ELEMENT_INVALID'
+  static override readonly statusCode = 400
+}
+
+export class HitKeyEpochStaleError extends NfpError {
+  static override readonly code = 'ERR_HIT_KEY_EPOCH_STALE'
+  static override readonly statusCode = 409
+}
+
+export class HitNotFoundError extends NfpError {
+  static override readonly code = 'ERR_HIT_NOT_FOUND'
+  static override readonly statusCode = 404
+}
+
+export class ModelUnavailableError extends NfpError {
+  static override readonly code = 'ERR_MODEL_UNAVAILABLE'
+  static override readonly statusCode = 503
+}
+
+export class LinkNotFoundError extends NfpError {
+  static override readonly code = 'ERR_LINK_NOT_FOUND'
+  static override readonly statusCode = 404
+}
+
+export class LinkStateError extends NfpError {
+  static override readonly code = 'ERR_LINK_STATE'
+  static override readonly statusCode = 409
+}
+
+export class ProposalNotFoundError extends NfpError {
+  static override readonly code = 'ERR_PROPOSAL_NOT_FOUND'
+  static override readonly statusCode = 404
+}
+
+export class ProposalStateError extends NfpError {
+  static override readonly code = 'ERR_PROPOSAL_STATE'
+  static override readonly statusCode = 409
+}
+
+export class SignatureDisclosureInvalidError extends NfpError {
+  static override readonly code = 'ERR_SIG_DISCLOSURE_INVALID'
+  static override readonly statusCode = 400
+}
+
+export class SignatureProofInvalidError extends NfpError {
+  static override readonly code = 'ERR_SIG_PROOF_INVALID'
+  static override readonly statusCode = 400
+}
+
+export class SignatureRedactionForbiddenError extends NfpError {
+  static override readonly code = 'ERR_SIG_REDACTION_FORBIDDEN'
+  static override readonly statusCode = 400
+}
+
+export class SignatureVersionUnsupportedError extends NfpError {
+  static override readonly code = 'ERR_SIG_VERSION_UNSUPPORTED'
+  static override readonly statusCode = 400
+}
+
+export class ProtocolVersionUnsupportedError extends NfpError {
+  static override readonly code = 'ERR_PROTOCOL_VERSION_UNSUPPORTED'
+  static override readonly statusCode = 502
+}
+
 /** Every error class, keyed by its code; the error table in docs/errors.md must match it. */
 export const errorClasses = {
   ERR_RECORD_INVALID: RecordInvalidError,
@@ -290,6 +380,24 @@ export const errorClasses = {
   ERR_CASE_NOT_FOUND: CaseNotFoundError,
   ERR_CASE_STATE: CaseStateError,
   ERR_REFUSAL_GROUND_INVALID: RefusalGroundInvalidError,
+  ERR_IDENTIFIER_INVALID: IdentifierInvalidError,
+  ERR_IDENTIFIER_CHECKSUM: IdentifierChecksumError,
+  ERR_IDENTIFIER_TYPE_UNKNOWN: IdentifierTypeUnknownError,
+  ERR_HIT_RATE_LIMITED: HitRateLimitedError,
+  ERR_HIT_TYPE_FORBIDDEN: HitTypeForbiddenError,
+  ERR_HIT_ELEMENT_INVALID: HitElementInvalidError,
+  ERR_HIT_KEY_EPOCH_STALE: HitKeyEpochStaleError,
+  ERR_HIT_NOT_FOUND: HitNotFoundError,
+  ERR_MODEL_UNAVAILABLE: ModelUnavailableError,
+  ERR_LINK_NOT_FOUND: LinkNotFoundError,
+  ERR_LINK_STATE: LinkStateError,
+  ERR_PROPOSAL_NOT_FOUND: ProposalNotFoundError,
+  ERR_PROPOSAL_STATE: ProposalStateError,
+  ERR_SIG_DISCLOSURE_INVALID: SignatureDisclosureInvalidError,
+  ERR_SIG_PROOF_INVALID: SignatureProofInvalidError,
+  ERR_SIG_REDACTION_FORBIDDEN: SignatureRedactionForbiddenError,
+  ERR_SIG_VERSION_UNSUPPORTED: SignatureVersionUnsupportedError,
+  ERR_PROTOCOL_VERSION_UNSUPPORTED: ProtocolVersionUnsupportedError,
   ERR_INTERNAL: InternalError
 } as const
 

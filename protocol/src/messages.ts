@@ -3,7 +3,7 @@ import type { ValidateFunction } from 'ajv'
 import { FrameMalformedError, FrameTooLargeError } from './errors.ts'
 import { MAX_FRAME_BYTES } from './constants.ts'
 import { createAjv } from './lib/ajv.ts'
-import type { SignedRecord } from './signature.ts'
+import type { AnySignedRecord } from './signature-v2/types.ts'
 
 /**
  * One step of a record's path: the node `jurisdiction` sent it to `to` at `at`. `proof` is a
@@ -19,7 +19,7 @@ export interface Hop {
 /** A record offered to the receiver, with its signed path (originator first, sender last). */
 export interface RecordItem {
   kind: 'record'
-  signed: SignedRecord
+  signed: AnySignedRecord
   hops: Hop[]
 }
 
@@ -38,7 +38,7 @@ export interface DeletionItem {
 export type ShareItem = RecordItem | RevocationItem | DeletionItem
 
 /**
- * Request frame of `/nfp/share/1.0.0`. Items carry the consecutive sequence numbers
+ * Request frame of `/nfp/share/2.0.0`. Items carry the consecutive sequence numbers
  * `seqFrom`, `seqFrom + 1`, … of the sender-to-receiver direction.
  */
 export interface ShareRequest {

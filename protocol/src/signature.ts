@@ -5,6 +5,7 @@ import { SIGNATURE_ALG, SIGNATURE_TYP } from './constants.ts'
 import { RecordInvalidError, RecordVersionMismatchError, SignatureInvalidError, SignatureMissingError, SignatureUnknownKeyError } from './errors.ts'
 import { computeVersionHash } from './record.ts'
 import type { NfpRecord } from './record.ts'
+import type { RecordSignatureV2 } from './signature-v2/types.ts'
 import { validateRecord } from './validate.ts'
 
 /**
@@ -31,10 +32,14 @@ export type SigningKey = CryptoKey | KeyObject | Uint8Array
  */
 export type KeyResolver = (jurisdiction: string, kid: string, at?: string) => Promise<SigningKey | undefined> | SigningKey | undefined
 
-/** Returns the key id in a record signature's protected header, or undefined when it cannot be read. */
-export function signatureKeyId (signature: RecordSignature): string | undefined {
+/**
+ * Returns the key id of a record signature of either version (the protected header of a
+ * version 1 JWS, or of a version 2 batch root statement), or undefined when it cannot be read.
+ */
+export function signatureKeyId (signature: RecordSignature | RecordSignatureV2): string | undefined {
   try {
-    const header = JSON.parse(new TextDecoder().decode(base64url.decode(signature.protected))) as { kid?: unknown }
+    const encoded = 'batch' in signature ? signature.batch.split('.')[0] as string : signature.protected
+    const header = JSON.parse(new TextDecoder().decode(base64url.decode(encoded))) as { kid?: unknown }
     return typeof header.kid === 'string' ? header.kid : undefined
   } catch {
     return undefined

@@ -73,7 +73,8 @@ export const importCommand: Command = {
 
 const FATAL_CODES = new Set(['ERR_API_UNREACHABLE', 'ERR_AUTH_REQUIRED', 'ERR_INTERNAL', 'ERR_STORE_FAILURE'])
 
-function connect (values: Record<string, string | boolean | string[] | undefined>): ApiClient {
+/** Returns an API client from `--config`, or from `--api` and `--token-file`. */
+export function connect (values: Record<string, string | boolean | string[] | undefined>): ApiClient {
   if (typeof values.config === 'string') {
     const config = loadConfig(values.config)
     return new ApiClient(`http://${config.http.host}:${config.http.port}`, readApiToken(config.dataDir))

@@ -5,11 +5,15 @@ import { demoCommand } from './demo.ts'
 import { federationCommand } from './federation.ts'
 import { importCommand } from './import.ts'
 import { initCommand } from './init.ts'
+import { linksCommand } from './links.ts'
 import { auditCommand } from './audit.ts'
+import { hitCommand } from './hit.ts'
+import { caseCommand } from './case.ts'
 import { policyCommand } from './policy.ts'
+import { requestCommand } from './request.ts'
 import { startCommand } from './start.ts'
 
-const commands: Command[] = [initCommand, startCommand, importCommand, demoCommand, policyCommand, auditCommand, federationCommand]
+const commands: Command[] = [initCommand, startCommand, importCommand, demoCommand, policyCommand, auditCommand, federationCommand, requestCommand, caseCommand, hitCommand, linksCommand]
 
 function usage (): string {
   return [
@@ -40,6 +44,10 @@ async function main (argv: string[]): Promise<number> {
   if (command === policyCommand) return await policyCommand.main(rest)
   if (command === auditCommand) return await auditCommand.main(rest)
   if (command === federationCommand) return await federationCommand.main(rest)
+  if (command === hitCommand) return await hitCommand.main(rest)
+  if (command === requestCommand) return await requestCommand.main(rest)
+  if (command === caseCommand) return await caseCommand.main(rest)
+  if (command === linksCommand) return await linksCommand.main(rest)
 
   try {
     const values = parseCommandArgs(command, rest)

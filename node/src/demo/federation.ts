@@ -76,6 +76,9 @@ export async function startFederation (dir: string, options: { fresh: boolean, m
       membershipAuthority: authority.anchor,
       force: true
     })
+    // The demo shows an overdue case by moving the deadline clock forward (POST /demo/clock);
+    // only these demo nodes allow it, `nfp init` never writes the setting.
+    writeFileSync(configPath, JSON.stringify({ ...JSON.parse(readFileSync(configPath, 'utf8')), demoClockControl: true }, null, 2) + '\n')
     members.push({ ...member, languages: spec.languages })
     configs.set(spec.jurisdiction, { configPath, httpPort })
   }

@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs'
 import { NfpError } from '@ceasefire/protocol'
 import { planAgoraImport } from '../import/agora.ts'
 import type { DemoNode } from './federation.ts'
+import { runModelsStep } from './models-step.ts'
 import { syntheticPerson } from './synthetic.ts'
+import { runHitStep } from './hit-step.ts'
 
 /** Path of the real Agora listings shipped in the repository. */
 export const AGORA_CSV = new URL('../../../data/agora-weapons-2014/agora_weapons_listings_2014Q1.csv', import.meta.url)
@@ -14,7 +16,7 @@ export interface ScenarioReport {
 
 interface Reason { ruleId: string, citation: string, title: string, refusalGround?: string, fields?: string[] }
 interface Decision { effect: 'permit' | 'deny', removedFields: string[], reasons: Reason[] }
-interface StoredView { signed: { record: Record<string, any> }, origin: string, hops: Array<{ jurisdiction: string, to: string }> }
+interface StoredView { signed: { record: Record<string, any> }, origin: string, hops: Array<{ jurisdiction: string, to: string }>, removed?: Array<{ path: string, by?: string }> }
 
 /**
  * Runs the demo scenario. It imports the real listings at the nodes they ship from, shares
@@ -101,7 +103,8 @@ export async function runScenario (nodes: Map<string, DemoNode>, print: (line: s
   print(`    SE -> DE  witness ${persons[1]!.id}: ${describe(witness)}`)
   const witnessAtDe = await get(node('DE'), persons[1]!.id)
   const leaked = witness.removedFields.filter(f => witnessAtDe?.signed.record[f] !== undefined)
-  print(`    DE copy of the witness lacks ${witness.removedFields.join(', ') || '(nothing)'}; it lists redactedFields ${JSON.stringify(witnessAtDe?.signed.record.redactedFields ?? [])}`)
+  const removedAtDe = (witnessAtDe?.removed ?? []).map(r => `${r.path} by ${r.by ?? 'an unknown holder'}`)
+  print(`    DE copy of the witness lacks ${witness.removedFields.join(', ') || '(nothing)'}; DE records as removed: ${removedAtDe.join(', ') || '(nothing)'}`)
   expect(witness.effect === 'permit' && witness.removedFields.length > 0, 'the witness record is shared with fields removed')
   expect(witnessAtDe !== undefined && leaked.length === 0, `no removed field reaches DE (leaked: ${leaked.join(', ') || 'none'})`)
 
@@ -197,7 +200,55 @@ export async function runScenario (nodes: Map<string, DemoNode>, print: (line: s
       print(`    SE answers: ${answered.outcome}; DE holds the request as ${final.status} with ${final.records?.length ?? 0} signed records and refusals ${(final.refusals ?? []).map(r => r.ground).join(', ') || 'none'}`)
       expect(atDe && final.status === 'partly-refused', 'DE receives a partly refused answer')
     }
+
+    // 6b. An urgent request that runs past its 8-hour limit. The demo nodes were started with
+    // demoClockControl, so the deadline clock can be moved forward; the legal limit stays 8 hours.
+    print('')
+    print('== 6b. DE sends SE an urgent request; nobody answers within 8 hours; both nodes raise an overdue alert')
+    const urgent = {
+      ...content,
+      informationSought: { description: 'What SE holds on the Agora seller, urgently', ids: [seller] },
+      persons: [],
+      urgency: { urgent: true, ground: 'LOSS_OF_RELEVANCE', reasons: 'The seller is expected to close the shop within a day (demo facts).' }
+    }
+    const { requestId: urgentId } = await node('DE').api.request<{ requestId: string }>('POST', '/requests', { to: 'SE', content: urgent, actor: 'K. Weber (DE SPOC)' })
+    const urgentSent = await node('DE').api.request<{ deadline?: string, clock?: { limitHours: number } }>('GET', `/requests/${urgentId}`)
+    print(`    DE -> SE  urgent request ${urgentId}: limit ${String(urgentSent.clock?.limitHours)} h (urgent, directly available), deadline ${String(urgentSent.deadline)}`)
+    expect(urgentSent.clock?.limitHours === 8, 'an urgent request on directly available data gets 8 hours')
+    const urgentCase = `de-${urgentId}`
+    if (urgentSent.deadline !== undefined) {
+      const offsetMs = Date.parse(urgentSent.deadline) - Date.now() + 60_000
+      print(`    DEMO CLOCK: moving the deadline clock of SE and DE forward by ${(offsetMs / 3_600_000).toFixed(2)} h through POST /demo/clock (demo-only setting demoClockControl); the 8-hour limit itself is unchanged`)
+      const moved = new Map<string, Array<{ kind: string, side: string, id: string }>>()
+      for (const j of ['SE', 'DE']) moved.set(j, (await node(j).api.request<{ alerts: Array<{ kind: string, side: string, id: string }> }>('POST', '/demo/clock', { offsetMs })).alerts)
+      const seCase = await node('SE').api.request<{ overdue: boolean, alerts: Array<{ kind: string, at: string }> }>('GET', `/cases/${urgentCase}`)
+      const deRequest = await node('DE').api.request<{ overdue: boolean, alerts: Array<{ kind: string, at: string }> }>('GET', `/requests/${urgentId}`)
+      print(`    SE case ${urgentCase}: ${seCase.overdue ? 'OVERDUE' : 'not overdue'}; alerts ${seCase.alerts.map(a => a.kind).join(', ')}`)
+      print(`    DE request ${urgentId}: ${deRequest.overdue ? 'OVERDUE' : 'not overdue'}; alerts ${deRequest.alerts.map(a => a.kind).join(', ')}`)
+      expect(seCase.overdue && seCase.alerts.some(a => a.kind === 'deadline-expired'), 'SE shows the case overdue with an expiry alert')
+      expect(deRequest.overdue && deRequest.alerts.some(a => a.kind === 'deadline-expired'), 'DE shows the request overdue with an expiry alert')
+      expect((moved.get('SE') ?? []).some(a => a.kind === 'deadline-expired' && a.id === urgentCase), 'SE raised the expiry alert event')
+
+      const late = await node('SE').api.request<{ outcome: string }>('POST', `/cases/${urgentCase}/answer`, { actor: 'A. Lind (SE SPOC)' })
+      const lateAtDe = await waitFor(async () => (await node('DE').api.request<{ status: string }>('GET', `/requests/${urgentId}`)).status !== 'received')
+      print(`    SE answers late (${late.outcome}); the audit entry of the answer notes that it came after the deadline`)
+      expect(lateAtDe, 'DE receives the late answer')
+      for (const j of ['SE', 'DE']) await node(j).api.request('POST', '/demo/clock', { offsetMs: 0 })
+      print('    DEMO CLOCK: both clocks set back to the real time')
+    }
+
+    const copies = await node('DE').api.request<Array<{ to: string, exchange: string, rule: { ruleId: string } }>>('GET', '/copies')
+    print(`    Copies DE owes under its policy module: ${copies.length === 0 ? 'none' : copies.map(c => `${c.exchange} to ${c.to} (${c.rule.ruleId})`).join(', ')}; they wait at GET /copies, as this node has no SIENA connection`)
   }
+
+  // --- Hit/no-hit step: a separate step, kept in hit-step.ts.
+  await runHitStep(node, imported, print, expect)
+  // --- End of the hit/no-hit step.
+  // --- Models step (record linking and listing triage): begin ---
+  print('')
+  print('== Models. Listings triaged at import; links proposed between records of different nodes')
+  await runModelsStep(node, new Date(Date.now() + 365 * 86_400_000).toISOString().slice(0, 10), print, expect)
+  // --- Models step: end ---
 
   // 7. Audit.
   print('')

@@ -18,8 +18,16 @@ import { policyRoutes } from './routes/policies.ts'
 import { quarantineRoutes } from './routes/quarantine.ts'
 import { recordRoutes } from './routes/records.ts'
 import { requestRoutes } from './routes/requests.ts'
+import { copyRoutes } from './routes/copies.ts'
+import { proposalRoutes } from './routes/proposals.ts'
+import type { ProposalService } from '../initiative/proposals.ts'
 import { caseRoutes } from './routes/cases.ts'
 import type { RequestService } from '../requests/service.ts'
+import type { HitService } from '../hits/service.ts'
+import { hitRoutes } from './routes/hits.ts'
+import type { NodeModels } from '../models/node-models.ts'
+import { linkRoutes } from './routes/links.ts'
+import { triageRoutes } from './routes/triage.ts'
 
 const PUBLIC_PREFIXES = ['/health', '/docs']
 
@@ -27,7 +35,7 @@ const PUBLIC_PREFIXES = ['/health', '/docs']
  * Builds the HTTP API: one plugin per resource, an OpenAPI document with a UI at `/docs`, and
  * bearer-token authentication on everything except health and docs.
  */
-export async function buildApp (service: NodeService, log: Logger, auditHeads: AuditHeads, requests?: RequestService): Promise<FastifyInstance> {
+export async function buildApp (service: NodeService, log: Logger, auditHeads: AuditHeads, requests?: RequestService, proposals?: ProposalService, hits?: HitService, models?: NodeModels): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: log as FastifyBaseLogger,
     // Requests Node's HTTP parser rejects (a garbage request line, too-long headers) get the
@@ -69,7 +77,7 @@ export async function buildApp (service: NodeService, log: Logger, auditHeads: A
     }
   })
 
-  await app.register(healthRoutes(service))
+  await app.register(healthRoutes(service, models?.runtime))
   await app.register(recordRoutes(service))
   await app.register(peerRoutes(service))
   await app.register(auditRoutes(service))
@@ -80,6 +88,13 @@ export async function buildApp (service: NodeService, log: Logger, auditHeads: A
   if (requests !== undefined) {
     await app.register(requestRoutes(requests))
     await app.register(caseRoutes(requests))
+    await app.register(copyRoutes(service))
+  }
+  if (proposals !== undefined) await app.register(proposalRoutes(proposals))
+  if (hits !== undefined) await app.register(hitRoutes(hits))
+  if (models !== undefined) {
+    await app.register(linkRoutes(models.links))
+    await app.register(triageRoutes(service, models.triage))
   }
   return app as unknown as FastifyInstance
 }

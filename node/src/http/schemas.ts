@@ -12,9 +12,20 @@ export const ErrorBody = Type.Object({
 
 export const Hop = Type.Object({ jurisdiction: Type.String(), to: Type.String(), at: Type.String(), proof: Type.String() })
 
+const RecordSignatureV1 = Type.Object({ protected: Type.String(), signature: Type.String() }, { description: 'Version 1: a detached JWS over the whole record.' })
+
+const RecordSignatureV2 = Type.Object({
+  version: Type.Literal(2),
+  batch: Type.String({ description: 'Compact JWS of the originator over the batch root.' }),
+  index: Type.Integer(),
+  proof: Type.Array(Type.String()),
+  digests: Type.Record(Type.String(), Type.String(), { description: 'Salted digest of every unit the originator committed to, by JSON Pointer.' }),
+  salts: Type.Record(Type.String(), Type.String(), { description: 'Salt of every unit still disclosed, by JSON Pointer.' })
+}, { description: 'Version 2: salted digests per field and a signed Merkle root over a batch.' })
+
 export const SignedRecord = Type.Object({
   record: Type.Any({ description: 'The JSON-LD record; see the record schemas in protocol/schemas.' }),
-  signature: Type.Object({ protected: Type.String(), signature: Type.String() })
+  signature: Type.Union([RecordSignatureV2, RecordSignatureV1])
 })
 
 export const StoredRecord = Type.Object({
@@ -22,6 +33,10 @@ export const StoredRecord = Type.Object({
   origin: Type.Union([Type.Literal('local'), Type.Literal('received')]),
   receivedFrom: Type.Optional(Type.String()),
   hops: Type.Array(Hop),
+  removed: Type.Optional(Type.Array(Type.Object({
+    path: Type.String({ description: 'JSON Pointer of the removed unit.' }),
+    by: Type.Optional(Type.String({ description: 'Jurisdiction whose signed hop declares the removal; absent when none does.' }))
+  }), { description: 'Parts of the record removed after the originator signed it; absent when nothing was removed.' })),
   storedAt: Type.String()
 })
 
@@ -74,6 +89,7 @@ export const errorResponses = {
   415: ErrorBody,
   500: ErrorBody,
   502: ErrorBody,
+  503: ErrorBody,
   504: ErrorBody
 }
 

@@ -11,9 +11,13 @@ import { createAjv } from '../../../protocol/src/lib/ajv.ts'
 import type { RequestMessage, RequestReply } from '../requests/types.ts'
 import type { Network } from './network.ts'
 
-export const REQUEST_PROTOCOL = '/nfp/request/1.0.0'
+/** Version 2.0.0, whose `answer` messages carry records with signatures of either version (SPEC section 5). */
+export const REQUEST_PROTOCOL = '/nfp/request/2.0.0'
 
-/** Time a peer has to send its message frame after opening a stream, as for `/nfp/share/1.0.0`. */
+/** The first version; a node replies to every message on it with ERR_PROTOCOL_VERSION_UNSUPPORTED. */
+export const REQUEST_PROTOCOL_V1 = '/nfp/request/1.0.0'
+
+/** Time a peer has to send its message frame after opening a stream, as for `/nfp/share/2.0.0`. */
 const MESSAGE_READ_TIMEOUT_MS = 10000
 
 const ajv = createAjv()
@@ -28,8 +32,26 @@ function compile (file: string): ValidateFunction {
 /** Handles one decoded message from an authenticated peer and returns the acknowledgement. */
 export type RequestMessageHandler = (message: RequestMessage, remotePeerId: string) => Promise<RequestReply>
 
-/** Registers the `/nfp/request/1.0.0` handler: one message frame in, one reply frame out, per stream. */
+/**
+ * Registers the `/nfp/request/2.0.0` handler (one message frame in, one reply frame out, per
+ * stream) and a `/nfp/request/1.0.0` handler that replies to every message with an error
+ * naming the version this node speaks, so a node of the first version gets a typed error.
+ */
 export async function handleRequests (network: Network, handler: RequestMessageHandler, log: Logger): Promise<void> {
+  await network.handle(REQUEST_PROTOCOL_V1, async (stream: Stream, connection: Connection) => {
+    const lp = lpStream(stream, { maxDataLength: MAX_FRAME_BYTES })
+    // Whatever the peer sent, or failed to send in time, the reply is the same.
+    await lp.read({ signal: AbortSignal.timeout(MESSAGE_READ_TIMEOUT_MS) }).catch(() => undefined)
+    log.warn({ peer: connection.remotePeer.toString(), protocol: REQUEST_PROTOCOL_V1 }, 'peer speaks only request protocol version 1')
+    const reply: RequestReply = { type: 'error', code: errors.ProtocolVersionUnsupportedError.code, message: `this node speaks ${REQUEST_PROTOCOL} only; upgrade the sending node, nothing of this message was applied` }
+    try {
+      await lp.write(encode(reply))
+      await stream.close()
+    } catch (err) {
+      stream.abort(err as Error)
+    }
+  }, { maxInboundStreams: 4 })
+
   await network.handle(REQUEST_PROTOCOL, async (stream: Stream, connection: Connection) => {
     const remote = connection.remotePeer.toString()
     const lp = lpStream(stream, { maxDataLength: MAX_FRAME_BYTES })
@@ -75,7 +97,7 @@ export async function sendRequestMessage (
       }
       return reply
     } catch (err) {
-      if (err instanceof errors.PeerRejectedError || err instanceof errors.FrameMalformedError) throw err
+      if (err instanceof errors.PeerRejectedError || err instanceof errors.FrameMalformedError || err instanceof errors.ProtocolVersionUnsupportedError) throw err
       lastError = err as NfpError
       if (attempt < attempts) await sleep((options.backoffMs ?? 500) * 2 ** (attempt - 1))
     }
@@ -98,6 +120,9 @@ async function sendOnce (network: Network, peer: { peerId: string, addresses: st
     return decode(frame.subarray(), validateReply, 'request reply') as RequestReply
   } catch (err) {
     if (err instanceof NfpError) throw err
+    if ((err as Error)?.name === 'UnsupportedProtocolError') {
+      throw new errors.ProtocolVersionUnsupportedError(`peer \`${peer.peerId}\` does not speak ${REQUEST_PROTOCOL}; it runs an older node and must be upgraded`, { cause: err })
+    }
     if (signal.aborted) {
       throw new errors.PeerTimeoutError(`peer \`${peer.peerId}\` sent no reply within ${timeoutMs} ms`, { cause: err })
     }

@@ -3,7 +3,7 @@ import type { Connection, Stream } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
 import { peerIdFromString } from '@libp2p/peer-id'
 import {
-  MAX_FRAME_BYTES, SHARE_PROTOCOL, NfpError, decodeShareRequest, decodeShareResponse, encodeFrame, errors
+  MAX_FRAME_BYTES, SHARE_PROTOCOL, SHARE_PROTOCOL_V1, NfpError, decodeShareRequest, decodeShareResponse, encodeFrame, errors
 } from '@ceasefire/protocol'
 import type { ErrorFrame, ShareRequest, ShareResponse } from '@ceasefire/protocol'
 import type { Logger } from 'pino'
@@ -20,18 +20,21 @@ const REQUEST_READ_TIMEOUT_MS = 10000
 /** Handles one decoded share request from an authenticated peer and returns the response frame. */
 export type ShareHandler = (request: ShareRequest, remotePeerId: string) => Promise<ShareResponse>
 
-/** Shortest time between two log lines about one peer's refused frames. */
+/** Shortest time between two log lines about one peer's rejected frames. */
 const RATE_LOG_INTERVAL_MS = 10000
 
 /**
- * Registers the `/nfp/share/1.0.0` handler: one request frame in, one response frame out, per
- * stream. A peer that opens streams faster than `rateLimit` gets ERR_PEER_RATE_LIMITED
- * before its frame is read, so a flood costs this node no decoding or verification.
+ * Registers the `/nfp/share/2.0.0` handler (one request frame in, one response frame out, per
+ * stream) and a `/nfp/share/1.0.0` handler that responds to every request with an error frame
+ * naming the version this node speaks. A peer that opens share streams faster than `rateLimit`
+ * gets ERR_PEER_RATE_LIMITED before its frame is read, so a flood costs this node no decoding
+ * or verification.
  */
 export async function handleShare (network: Network, handler: ShareHandler, log: Logger, options: { rateLimit?: RateLimit } = {}): Promise<void> {
   const limit = options.rateLimit ?? DEFAULT_SHARE_RATE_LIMIT
   const limiter = new PeerRateLimiter(limit)
   const refusals = new Map<string, { count: number, loggedAt: number }>()
+  await handleVersion1(network, log)
   await network.handle(SHARE_PROTOCOL, async (stream: Stream, connection: Connection) => {
     const remote = connection.remotePeer.toString()
     const lp = lpStream(stream, { maxDataLength: MAX_FRAME_BYTES })
@@ -94,11 +97,47 @@ export async function sendShare (
     return decodeShareResponse(frame.subarray())
   } catch (err) {
     if (err instanceof NfpError) throw err
+    if ((err as Error)?.name === 'UnsupportedProtocolError') {
+      throw new errors.ProtocolVersionUnsupportedError(`peer \`${peer.peerId}\` does not speak ${SHARE_PROTOCOL}; it runs an older node that speaks only an earlier share version and must be upgraded`, { cause: err })
+    }
     if (signal.aborted) {
       throw new errors.PeerTimeoutError(`peer \`${peer.peerId}\` sent no response within ${timeoutMs} ms`, { cause: err })
     }
     throw new errors.PeerUnreachableError(`cannot deliver to peer \`${peer.peerId}\`: ${(err as Error).message}; check that it is running and lists this node in its federation membership`, { cause: err })
   }
+}
+
+/**
+ * Registers the handler for nodes that speak only `/nfp/share/1.0.0`. Without it their protocol
+ * negotiation would fail with no reason given. With it, the peer reads a version 1 error frame
+ * with a code and the fix, and nothing it sent is applied.
+ */
+async function handleVersion1 (network: Network, log: Logger): Promise<void> {
+  await network.handle(SHARE_PROTOCOL_V1, async (stream: Stream, connection: Connection) => {
+    const remote = connection.remotePeer.toString()
+    const lp = lpStream(stream, { maxDataLength: MAX_FRAME_BYTES })
+    let messageId: string | undefined
+    try {
+      const frame = await lp.read({ signal: AbortSignal.timeout(REQUEST_READ_TIMEOUT_MS) })
+      const parsed = JSON.parse(new TextDecoder().decode(frame.subarray())) as { messageId?: unknown }
+      if (typeof parsed.messageId === 'string') messageId = parsed.messageId
+    } catch {
+      // The response is the same whatever the peer sent.
+    }
+    log.warn({ peer: remote, protocol: SHARE_PROTOCOL_V1 }, 'peer speaks only share protocol version 1')
+    const response: ErrorFrame = {
+      type: 'error',
+      ...(messageId === undefined ? {} : { messageId }),
+      code: errors.ProtocolVersionUnsupportedError.code,
+      message: `this node speaks ${SHARE_PROTOCOL} only, with record signatures version 2; upgrade the sending node, nothing of this message was applied`
+    }
+    try {
+      await lp.write(encodeFrame(response))
+      await stream.close()
+    } catch (err) {
+      stream.abort(err as Error)
+    }
+  }, { maxInboundStreams: 4 })
 }
 
 function toErrorFrame (err: unknown): ErrorFrame {

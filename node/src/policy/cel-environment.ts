@@ -12,7 +12,9 @@ const TIMESTAMP = 'google.protobuf.Timestamp'
 export const SECTION_VARIABLES: Readonly<Record<Section, Readonly<Record<string, string>>>> = {
   outbound: { self: 'nfp.Party', recipient: 'nfp.Party', now: TIMESTAMP },
   inbound: { self: 'nfp.Party', sender: 'nfp.Party', now: TIMESTAMP },
-  request: { self: 'nfp.Party', request: 'nfp.Request', now: TIMESTAMP }
+  request: { self: 'nfp.Party', request: 'nfp.Request', now: TIMESTAMP },
+  initiative: { self: 'nfp.Party', peer: 'nfp.Party', now: TIMESTAMP },
+  index: { self: 'nfp.Party', now: TIMESTAMP }
 }
 
 /**
@@ -69,7 +71,7 @@ export function createCelEnvironments (catalogue: FieldCatalogue): CelEnvironmen
 
   const runtime = new Environment({ unlistedVariablesAreDyn: false, limits: LIMITS })
   registerFunctions(runtime)
-  for (const name of ['record', 'linked', 'self', 'recipient', 'sender', 'request']) runtime.registerVariable(name, 'map<string, dyn>')
+  for (const name of ['record', 'linked', 'self', 'recipient', 'sender', 'request', 'peer']) runtime.registerVariable(name, 'map<string, dyn>')
   runtime.registerVariable('now', TIMESTAMP)
 
   return { forCheck, runtime }

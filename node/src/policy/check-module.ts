@@ -1,10 +1,14 @@
 import { checkRule } from './check-rule.ts'
 import type { RuleContext } from './check-rule.ts'
 import type { CompiledRule } from './compiled.ts'
+import { checkCopyRules } from './copies.ts'
+import type { CopyRule } from './copies.ts'
 import { jsonPointer } from './json-text.ts'
 import type { JsonDocument } from './json-text.ts'
 import { fail, isObject } from './problem.ts'
 import { SECTIONS } from './types.ts'
+import { checkHitQueryRules } from './hit-queries.ts'
+import type { HitQueryRule } from './hit-queries.ts'
 
 /** The content of one module file after checking, before its base module is resolved. */
 export interface ModuleDocument {
@@ -12,11 +16,14 @@ export interface ModuleDocument {
   readonly name: string
   readonly version: string
   readonly extends?: string
-  /** Rules of every section, outbound first, then inbound, then request. */
+  /** Rules of every section, in the order of SECTIONS. */
   readonly rules: readonly CompiledRule[]
+  /** Rules of the `copies` list: which exchanges are copied to a Single Point of Contact or Europol. */
+  readonly copyRules: readonly CopyRule[]
+  readonly hitQueries: readonly HitQueryRule[]
 }
 
-const MODULE_KEYS = ['jurisdiction', 'name', 'version', 'extends', ...SECTIONS]
+const MODULE_KEYS = ['jurisdiction', 'name', 'version', 'extends', ...SECTIONS, 'copies', 'hitQueries']
 
 /** Module folder names: lower-case jurisdiction codes such as `eu` or `se`. */
 export const MODULE_NAME = /^[a-z]{2}$/
@@ -63,8 +70,15 @@ export function checkModuleDocument (
     list.forEach((rule, index) => rules.push(checkRule(rule, section, index, ruleContext)))
   }
   rejectDuplicateIds(rules, document)
+  const copyRules = checkCopyRules(content.copies, document, context.allowMissingSources)
+  for (const [index, copyRule] of copyRules.entries()) {
+    if (rules.some(r => r.rule.id === copyRule.id) || copyRules.findIndex(r => r.id === copyRule.id) !== index) {
+      fail({ document, pointer: jsonPointer('copies', index, 'id'), rule: copyRule.id }, 'duplicate rule id; another rule of this module already uses it')
+    }
+  }
+  const hitQueries = checkHitQueryRules(content.hitQueries, document, document.file, context.allowMissingSources)
 
-  const result = { jurisdiction, name: title, version, rules }
+  const result = { jurisdiction, name: title, version, rules, copyRules, hitQueries }
   return base === undefined ? result : { ...result, extends: base }
 }
 

@@ -72,6 +72,11 @@ export function checkRule (value: unknown, section: Section, index: number, cont
 
   const effect = value.effect
   if (!(RULE_EFFECTS as readonly unknown[]).includes(effect)) fail(at('effect'), `must be one of ${RULE_EFFECTS.join(', ')}, got ${JSON.stringify(effect)}`)
+  if ((section === 'index' || section === 'initiative') && effect !== 'permit' && effect !== 'deny') {
+    fail(at('effect'), section === 'index'
+      ? 'an index rule can only permit or deny, because the hit index holds no record content to remove or condition'
+      : 'an initiative rule only says whether a record is relevant to a peer (permit) or must not be proposed (deny); what may leave, and how, is for the outbound section')
+  }
   if (section === 'inbound' && effect === 'redact') {
     fail(at('effect'), 'an inbound rule cannot redact, because a received record keeps its originator\'s signature and the node stores it whole; deny it or require approval instead')
   }
@@ -144,7 +149,8 @@ function checkRecordTypes (value: unknown, site: ProblemSite, required: boolean)
   return [...value] as RecordType[]
 }
 
-function checkSources (value: unknown, at: (...path: Array<string | number>) => ProblemSite, allowMissing: boolean): RuleSource[] {
+/** Checks the `sources` list of a rule; hit query rules use it too. */
+export function checkSources (value: unknown, at: (...path: Array<string | number>) => ProblemSite, allowMissing: boolean): RuleSource[] {
   if (value === undefined && allowMissing) return []
   if (!Array.isArray(value) || (value.length === 0 && !allowMissing)) {
     fail(at('sources'), 'must be a non-empty list of legal sources, each with act, article and checked')

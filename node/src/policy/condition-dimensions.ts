@@ -52,7 +52,7 @@ export function conditionDimensions (ast: ASTNode, context: DimensionContext): D
       }
     } else if (root === 'self') {
       add({ target: 'self', path: [], candidates: context.jurisdictions })
-    } else if (root === 'recipient' || root === 'sender' || (root === 'request' && rest[0] === 'requester')) {
+    } else if (root === 'recipient' || root === 'sender' || root === 'peer' || (root === 'request' && rest[0] === 'requester')) {
       add({ target: 'counterpart', path: [], candidates: context.jurisdictions })
     } else if (root === 'request' && (rest[0] === 'purpose' || rest[0] === 'offence')) {
       add({ target: 'request', path: [rest[0]], candidates: unique(['', `sample ${rest[0]}`, ...literals.filter(value => typeof value === 'string')]) })

@@ -132,10 +132,14 @@ function variablesOf (input: DecisionInput, record: Record<string, unknown>): Re
       return { record, self, recipient: counterpart, now: input.now }
     case 'inbound':
       return { record, self, sender: counterpart, now: input.now }
+    case 'initiative':
+      return { record, self, peer: counterpart, now: input.now }
     case 'request': {
       const request = input.request as InformationRequest
       return { record, self, request: { purpose: request.purpose, urgent: request.urgent, offence: request.offence, requester: counterpart }, now: input.now }
     }
+    case 'index':
+      return { record, self, now: input.now }
   }
 }
 
@@ -247,7 +251,7 @@ function findInputProblem (module: PolicyModule, input: DecisionInput): string |
   const type = (record as Record<string, unknown>).type
   if (!(RECORD_TYPES as readonly unknown[]).includes(type)) return `record type ${JSON.stringify(type ?? null)} is not one of ${RECORD_TYPES.join(', ')}`
 
-  const roles = { outbound: 'recipient', inbound: 'sender', request: 'requester' }
+  const roles = { outbound: 'recipient', inbound: 'sender', request: 'requester', initiative: 'peer', index: 'self' }
   for (const [role, party] of [['self', input.self], [roles[input.section], input.counterpart]] as const) {
     const code = party?.jurisdiction
     if (typeof code !== 'string' || !COUNTRY_CODE.test(code)) return `${role} jurisdiction must be an upper-case country code, got ${JSON.stringify(code ?? null)}`

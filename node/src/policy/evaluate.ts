@@ -1,6 +1,6 @@
 import { decide } from './decide.ts'
 import type { DecisionInput } from './decide.ts'
-import type { Decision, InboundContext, OutboundContext, PolicyModule, RequestContext, Section } from './types.ts'
+import type { Decision, InboundContext, IndexContext, InitiativeContext, OutboundContext, PolicyModule, RequestContext, Section } from './types.ts'
 
 /**
  * Decides whether `record` may be sent to `context.recipient` under the outbound section of
@@ -37,6 +37,23 @@ export function evaluateRequest (module: PolicyModule, record: unknown, context:
     now: context?.now,
     ...(context?.linked === undefined ? {} : { linked: context.linked })
   }))
+}
+
+/**
+ * Decides whether a newly stored `record` is relevant to `context.peer` under the initiative
+ * section, so that the node proposes to provide it on its own initiative. A permit is only a
+ * proposal; sending still needs an outbound decision. Never throws.
+ */
+export function evaluateInitiative (module: PolicyModule, record: unknown, context: InitiativeContext): Decision {
+  return decideGuarded(module, 'initiative', () => ({ section: 'initiative', record, self: context?.self, counterpart: context?.peer, now: context?.now }))
+}
+
+/**
+ * Decides whether the identifiers of `record` enter this node's hit index under the index
+ * section. Never throws.
+ */
+export function evaluateIndex (module: PolicyModule, record: unknown, context: IndexContext): Decision {
+  return decideGuarded(module, 'index', () => ({ section: 'index', record, self: context?.self, counterpart: context?.self, now: context?.now }))
 }
 
 /** Reads the context inside a guard, because even reading it can throw (a getter, a proxy). */

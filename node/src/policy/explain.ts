@@ -37,7 +37,9 @@ function describeRecord (subject: ExplanationSubject): string {
 const VERBS: Readonly<Record<Section, { yes: string, no: string, after: string }>> = {
   outbound: { yes: 'may be sent to', no: 'may not be sent to', after: 'may be sent to' },
   inbound: { yes: 'is accepted from', no: 'is not accepted from', after: 'is accepted from' },
-  request: { yes: 'may be given in answer to the request of', no: 'may not be given in answer to the request of', after: 'may be given in answer to the request of' }
+  request: { yes: 'may be given in answer to the request of', no: 'may not be given in answer to the request of', after: 'may be given in answer to the request of' },
+  initiative: { yes: 'is relevant and may be proposed for provision to', no: 'is not proposed for provision to', after: 'is relevant and may be proposed for provision to' },
+  index: { yes: 'enters the hit index of', no: 'stays out of the hit index of', after: 'enters the hit index of' }
 }
 
 function verdict (decision: Omit<Decision, 'explanation'>, counterpart: string): string {

@@ -5,7 +5,7 @@
  */
 export { loadPolicyModule } from './module.ts'
 export type { LoadOptions } from './module.ts'
-export { evaluateInbound, evaluateOutbound, evaluateRequest } from './evaluate.ts'
+export { evaluateInbound, evaluateIndex, evaluateInitiative, evaluateOutbound, evaluateRequest } from './evaluate.ts'
 export { applyDecision } from './apply-decision.ts'
 export { linkedIdsToResolve } from './linked-ids.ts'
 export { describeDecision } from './describe.ts'
@@ -23,6 +23,8 @@ export type {
   DecisionReason,
   HandlingCode,
   InboundContext,
+  IndexContext,
+  InitiativeContext,
   InformationRequest,
   LinkRedaction,
   LinkedRecords,

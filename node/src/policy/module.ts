@@ -89,6 +89,11 @@ function loadWithBases (name: string, directory: string, chain: readonly string[
     if (earlier !== undefined) fail({ document, pointer: jsonPointer(rule.section, index, 'id'), rule: rule.id }, `duplicate rule id; ${earlier.file} already defines it`)
   }
 
+  checked.hitQueries.forEach((rule, index) => {
+    const earlier = base?.module.hitQueries?.find(other => other.id === rule.id)
+    if (earlier !== undefined) fail({ document, pointer: jsonPointer('hitQueries', index, 'id'), rule: rule.id }, `duplicate hit query rule id; ${earlier.file} already defines it`)
+  })
+
   const contents = [document.value, ...(base?.contents ?? [])]
   const module: PolicyModule = {
     jurisdiction: checked.jurisdiction,
@@ -97,6 +102,8 @@ function loadWithBases (name: string, directory: string, chain: readonly string[
     file,
     hash: `sha256:${createHash('sha256').update(canonicalize(contents)).digest('hex')}`,
     rules: [...(base?.module.rules ?? []), ...checked.rules.map(compiled => compiled.rule)],
+    copyRules: [...(base?.module.copyRules ?? []), ...checked.copyRules],
+    hitQueries: [...(base?.module.hitQueries ?? []), ...checked.hitQueries],
     ...(base === undefined ? {} : { base: base.module })
   }
   return { module, compiled: [...(base?.compiled ?? []), ...checked.rules], contents }

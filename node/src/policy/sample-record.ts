@@ -36,8 +36,13 @@ export function sampleRecordId (type: string, jurisdiction: string, localId: str
 export function sampleValue (shape: FieldShape, name: string, context: SampleContext): unknown {
   if (shape.enum !== undefined) return shape.enum[0]
   if (shape.types.has('array')) {
-    const item = shape.items === undefined ? undefined : sampleValue(shape.items, name, context)
-    return item === undefined ? [] : [item]
+    // Each further element gets a numbered name, so that elements of a uniqueItems list differ.
+    const items: unknown[] = []
+    for (let i = 0; i < Math.max(shape.minItems ?? 1, 1) && shape.items !== undefined; i++) {
+      const item = sampleValue(shape.items, i === 0 ? name : `${name}${i + 1}`, context)
+      if (item !== undefined) items.push(item)
+    }
+    return items
   }
   if (shape.types.has('object')) return sampleObject(shape, name, context)
   if (shape.types.has('boolean')) return false

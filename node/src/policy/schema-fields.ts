@@ -13,6 +13,7 @@ export interface FieldShape {
   readonly minimum?: number
   readonly minLength?: number
   readonly maxLength?: number
+  readonly minItems?: number
   /** Shape of the elements, for array fields. */
   readonly items?: FieldShape
   /** Members of an object field, or of the record itself at the root. */
@@ -42,6 +43,7 @@ interface MutableShape {
   minimum?: number
   minLength?: number
   maxLength?: number
+  minItems?: number
   items?: MutableShape
   properties: Map<string, MutableShape>
   required: Set<string>
@@ -100,6 +102,7 @@ function freezeShape (shape: MutableShape): FieldShape {
   if (shape.minimum !== undefined) result.minimum = shape.minimum
   if (shape.minLength !== undefined) result.minLength = shape.minLength
   if (shape.maxLength !== undefined) result.maxLength = shape.maxLength
+  if (shape.minItems !== undefined) result.minItems = shape.minItems
   if (shape.items !== undefined) result.items = freezeShape(shape.items)
   if (shape.properties.size > 0) {
     result.properties = new Map([...shape.properties].map(([name, child]) => [name, freezeShape(child)]))
@@ -138,6 +141,7 @@ function shapeOf (node: SchemaNode, documentId: string, documents: Map<string, u
   if (typeof node.minimum === 'number') shape.minimum = node.minimum
   if (typeof node.minLength === 'number') shape.minLength = node.minLength
   if (typeof node.maxLength === 'number') shape.maxLength = node.maxLength
+  if (typeof node.minItems === 'number') shape.minItems = node.minItems
   if (isNode(node.items)) shape.items = shapeOf(node.items, documentId, documents, depth + 1)
 
   if (isNode(node.properties)) {
@@ -161,6 +165,7 @@ function mergeInto (target: MutableShape, source: MutableShape): void {
   if (source.minimum !== undefined) target.minimum = source.minimum
   if (source.minLength !== undefined) target.minLength = source.minLength
   if (source.maxLength !== undefined) target.maxLength = source.maxLength
+  if (source.minItems !== undefined) target.minItems = source.minItems
   if (source.items !== undefined) target.items = source.items
   for (const [name, child] of source.properties) mergeProperty(target, name, child)
   for (const name of source.required) target.required.add(name)

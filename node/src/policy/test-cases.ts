@@ -38,11 +38,12 @@ export interface PolicyCase {
 }
 
 const FILE_KEYS = ['records', 'cases']
-const CASE_KEYS = ['name', 'section', 'record', 'patch', 'recordValid', 'self', 'recipient', 'sender', 'request', 'linked', 'now', 'expect']
+const CASE_KEYS = ['name', 'section', 'record', 'patch', 'recordValid', 'self', 'recipient', 'sender', 'request', 'peer', 'linked', 'now', 'expect']
 const EXPECT_KEYS = ['effect', 'rules', 'removedFields', 'withheldLinks', 'attached', 'approvers', 'errors']
 const REQUEST_KEYS = ['requester', 'purpose', 'offence', 'urgent']
 const ATTACHED_KEYS = ['reviewBy', 'noOnwardSharingWithoutConsent', 'handlingCode']
-const COUNTERPART_KEY: Readonly<Record<Section, string>> = { outbound: 'recipient', inbound: 'sender', request: 'request' }
+// An index decision has no counterpart, so its cases name only `self`.
+const COUNTERPART_KEY: Readonly<Record<Section, string>> = { outbound: 'recipient', inbound: 'sender', request: 'request', initiative: 'peer', index: 'self' }
 const COUNTRY_CODE = /^[A-Z]{2}$/
 
 /**
@@ -88,7 +89,7 @@ function readCase (entry: unknown, pointer: string, document: JsonDocument, reco
   if (!(SECTIONS as readonly unknown[]).includes(section)) fail(at('section'), `must be one of ${SECTIONS.join(', ')}, got ${JSON.stringify(section)}`)
   const counterpartKey = COUNTERPART_KEY[section as Section]
   for (const key of Object.values(COUNTERPART_KEY)) {
-    if (key !== counterpartKey && entry[key] !== undefined) fail({ ...at(key), key: true }, `a case of the ${String(section)} section has no "${key}"; use "${counterpartKey}"`)
+    if (key !== counterpartKey && key !== 'self' && entry[key] !== undefined) fail({ ...at(key), key: true }, `a case of the ${String(section)} section has no "${key}"; use "${counterpartKey}"`)
   }
 
   const base = resolveRecord(entry.record, records, at('record'))

@@ -1,11 +1,18 @@
 import type { RecordType } from '../../../protocol/src/index.ts'
+import type { CopyRule } from './copies.ts'
+import type { HitQueryRule } from './hit-queries.ts'
 
 /**
  * Sections of a module. `outbound` decides whether a record may go to a recipient, `inbound`
- * whether a record from a sender is accepted, and `request` whether a record may be given in
- * answer to a request for information.
+ * whether a record from a sender is accepted, `request` whether a record may be given in
+ * answer to a request for information, `initiative` whether a newly stored record is
+ * relevant to a peer, so that the node proposes to provide it on its own initiative
+ * (Directive (EU) 2023/977 Art. 7), and `index` whether the identifiers of a record enter the
+ * node's hit index, where the hit/no-hit queries of other members can find them. An initiative
+ * permit only proposes: the record leaves after an operator confirms, and then only if the
+ * outbound section permits it.
  */
-export const SECTIONS = ['outbound', 'inbound', 'request'] as const
+export const SECTIONS = ['outbound', 'inbound', 'request', 'initiative', 'index'] as const
 
 export type Section = typeof SECTIONS[number]
 
@@ -130,6 +137,10 @@ export interface PolicyModule {
   readonly base?: PolicyModule
   /** Rules of the base modules first, then this module's own, in file order within each section. */
   readonly rules: readonly PolicyRule[]
+  /** Copy rules of the base modules first, then this module's own (see copies.ts); absent means none. */
+  readonly copyRules?: readonly CopyRule[]
+  /** Rules on which identifier types each member may query in the hit index, base modules first. */
+  readonly hitQueries?: readonly HitQueryRule[]
 }
 
 /** A jurisdiction taking part in a decision: the node itself, a recipient or a sender. */
@@ -160,6 +171,13 @@ export interface OutboundContext {
   readonly linked?: LinkedRecords
 }
 
+/** Jurisdictions and time of an initiative decision: is the record relevant to `peer`? */
+export interface InitiativeContext {
+  readonly self: Party
+  readonly peer: Party
+  readonly now: Date
+}
+
 /** Jurisdictions and time of an inbound decision. */
 export interface InboundContext {
   /** The jurisdiction of the node that receives the record. */
@@ -174,6 +192,12 @@ export interface RequestContext {
   readonly request: InformationRequest
   readonly now: Date
   readonly linked?: LinkedRecords
+}
+
+/** The node and the time of a decision on entering a record in the hit index. */
+export interface IndexContext {
+  readonly self: Party
+  readonly now: Date
 }
 
 /** A rule that decided, or one of the pseudo-rules `DEFAULT-DENY` and `INVALID-INPUT`. */

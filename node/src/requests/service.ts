@@ -1,7 +1,8 @@
 import { EventEmitter } from 'node:events'
 import { randomUUID } from 'node:crypto'
-import { errors, importSigningKey, verifySignedRecord } from '@ceasefire/protocol'
-import type { SignedRecord, SigningKey } from '@ceasefire/protocol'
+import { errors } from '@ceasefire/protocol'
+import type { SigningKey } from '@ceasefire/protocol'
+import type { AnySignedRecord } from '@ceasefire/protocol'
 import type { Logger } from 'pino'
 import { outgoingCopy } from '../outgoing.ts'
 import { REFUSAL_GROUNDS, evaluateRequest } from '../policy/index.ts'
@@ -9,10 +10,16 @@ import type { ApproverRole, RefusalGround } from '../policy/index.ts'
 import type { Network } from '../net/network.ts'
 import { sendRequestMessage } from '../net/requests.ts'
 import type { NodeService } from '../service.ts'
-import type { AuditDraft } from '../store/store.ts'
-import { deadlineOf, isOverdue, openClock, pauseClock, resumeClock, warningLeadMs } from './deadline.ts'
+import type { AuditDraft, CollectionWrite } from '../store/store.ts'
+import { deadlineOf, isOverdue, pauseClock, resumeClock, warningLeadMs } from './deadline.ts'
 import { findMatches } from './matching.ts'
-import type { Case, CaseClock, CaseItem, DeadlineAlert, Refusal, RequestContent, RequestMessage, RequestReply, SentRequest } from './types.ts'
+import { afterFailure, describeEntry, newOutboxEntry, outboxKey } from './outbox.ts'
+import { signRequestMessage, verifyRequestMessage } from './signed-message.ts'
+import { produceCopies } from '../copies/produce.ts'
+import type {
+  Case, CaseClock, CaseItem, DeadlineAlert, OutboxEntry, Refusal, RequestContent, RequestMessage, RequestReply, SentRequest,
+  UndeliveredMessage, UnsignedRequestMessage
+} from './types.ts'
 import { DEFAULT_LANGUAGES, validateRequestContent } from './validate.ts'
 
 /** An alert the service emits as `alert`, for a case this node answers or a request it sent. */
@@ -35,6 +42,21 @@ export interface RequestServiceInit {
 
 type Ack = Extract<RequestReply, { type: 'ack' }>
 
+/** Operator input for an answer: the Art. 12 assessment and an Art. 4(2) copy exemption. */
+export interface AnswerOptions {
+  europolCopy?: { copy: boolean, reason: string }
+  copyExemption?: string
+}
+
+/** Signs a message a transition queues and adds it to the transition's commit; returns the signed message. */
+type Queue = (message: UnsignedRequestMessage) => Promise<RequestMessage>
+
+/** Message types the responding node sends; the others come from the requester. */
+const RESPONDER_TYPES: ReadonlySet<RequestMessage['type']> = new Set(['clarification-request', 'delay-notice', 'answer'])
+
+/** A case or request as the API shows it: with its deadline, whether it is overdue, and what is still undelivered. */
+export type Tracked<T> = T & { deadline?: string, overdue: boolean, undelivered: UndeliveredMessage[] }
+
 /**
  * Requests for information under Directive (EU) 2023/977 at both ends: this node's own
  * requests to peers, and the cases it opens for requests it receives. Cases and requests are
@@ -51,6 +73,7 @@ export class RequestService extends EventEmitter {
   readonly #approvalDelayHours: number
   #timer: NodeJS.Timeout | undefined
   #queue: Promise<unknown> = Promise.resolve()
+  #flushing: Promise<void> = Promise.resolve()
   readonly #keys = new Map<string, SigningKey>()
 
   constructor (init: RequestServiceInit) {
@@ -69,6 +92,8 @@ export class RequestService extends EventEmitter {
   }
 
   start (): void {
+    // Messages queued before a restart go out now rather than at the first tick.
+    setImmediate(() => { void this.flushOutbox() })
     if (this.#tickMs <= 0) return
     this.#timer = setInterval(() => { void this.tick() }, this.#tickMs)
     this.#timer.unref()
@@ -101,18 +126,25 @@ export class RequestService extends EventEmitter {
     const requestId = randomUUID()
     const sentAt = this.#now().toISOString()
     const request: SentRequest = { requestId, to, content, status: 'sent', sentAt, clarifications: [], delayNotices: [], alerts: [], records: [], refusals: [] }
+    const writes: CollectionWrite[] = [{ collection: 'requests', key: requestId, value: request }]
+    const signed = await this.#queueInto(writes)({ type: 'request', content, ...this.#envelope(requestId, to) })
+    const copies = produceCopies(this.#service, {
+      exchange: { kind: 'request', urgent: content.urgency.urgent, europolCopy: content.europolCopy.copy, copyExemption: content.spocCopyExemption ?? '', ownRecordsOnly: true },
+      peer: to,
+      requestId,
+      recordIds: [],
+      content: signed
+    }, this.#now(), requestId)
     await this.#service.store.commit({
-      writes: [{ collection: 'requests', key: requestId, value: request }],
-      audit: [{ event: 'request.sent', peer: to, messageId: requestId, actor, detail: `urgent: ${content.urgency.urgent}; Europol copy: ${content.europolCopy.copy} (${content.europolCopy.reason})` }]
+      writes: [...writes, ...copies.writes],
+      audit: [
+        { event: 'request.sent', peer: to, messageId: requestId, actor, detail: `urgent: ${content.urgency.urgent}; Europol copy: ${content.europolCopy.copy} (${content.europolCopy.reason})` },
+        ...copies.audit
+      ]
     })
-    this.#log.info({ requestId, peer: to }, 'request for information sent')
-
-    const ack = await this.#deliver({ type: 'request', content, ...this.#envelope(requestId, to) })
-    return await this.#updateRequest(requestId, (r) => {
-      if (r.status === 'sent') r.status = 'received'
-      if (ack.clock !== undefined && r.clock === undefined) r.clock = ack.clock
-      return { event: 'request.acknowledged', peer: to, messageId: requestId, detail: `received at ${ack.receivedAt}` }
-    })
+    this.#log.info({ requestId, peer: to }, 'request for information queued')
+    await this.flushOutbox(false, to)
+    return await this.getRequest(requestId)
   }
 
   /** Sends the answer to a clarification the peer asked for; the peer's clock runs again on receipt. */
@@ -121,31 +153,36 @@ export class RequestService extends EventEmitter {
     if (request.status !== 'clarification-asked') {
       throw new errors.CaseStateError(`request \`${requestId}\` has no open clarification; its status is ${request.status}`)
     }
-    await this.#deliver({ type: 'clarification-answer', answer, ...this.#envelope(requestId, request.to) })
-    return await this.#updateRequest(requestId, (r) => {
+    await this.#updateRequest(requestId, async (r, queue) => {
+      if (r.status !== 'clarification-asked') throw new errors.CaseStateError(`request \`${requestId}\` has no open clarification; its status is ${r.status}`)
+      await queue({ type: 'clarification-answer', answer, ...this.#envelope(requestId, r.to) })
       const open = r.clarifications.find(c => c.answer === undefined)
       if (open !== undefined) Object.assign(open, { answer, answeredAt: this.#now().toISOString() })
       r.status = 'received'
       return { event: 'request.clarification-answered', peer: r.to, messageId: requestId, actor }
     })
+    await this.flushOutbox(false, request.to)
+    return await this.getRequest(requestId)
   }
 
-  async listRequests (): Promise<Array<SentRequest & { deadline?: string, overdue: boolean }>> {
+  async listRequests (): Promise<Array<Tracked<SentRequest>>> {
     const all = (await this.#service.store.range<SentRequest>('requests', {})).map(([, r]) => r)
-    return all.map(r => this.#withDeadline(r, r.clock, r.status === 'sent' || r.status === 'received' || r.status === 'clarification-asked'))
+    const undelivered = await this.#undelivered()
+    return all.map(r => this.#withDeadline(r, r.clock, isRunning(r), undelivered.get(r.requestId)))
   }
 
-  async getRequest (requestId: string): Promise<SentRequest & { deadline?: string, overdue: boolean }> {
+  async getRequest (requestId: string): Promise<Tracked<SentRequest>> {
     const request = await this.#service.store.read<SentRequest>('requests', requestId)
     if (request === undefined) throw new errors.InformationRequestNotFoundError(`no request \`${requestId}\` was sent from this node`)
-    return this.#withDeadline(request, request.clock, request.status === 'sent' || request.status === 'received' || request.status === 'clarification-asked')
+    return this.#withDeadline(request, request.clock, isRunning(request), (await this.#undelivered()).get(requestId))
   }
 
   // ---- Responding node ------------------------------------------------------------------
 
   /** Lists cases, the earliest deadline first; cases with a paused clock follow, then answered ones. */
-  async listCases (): Promise<Array<Case & { deadline?: string, overdue: boolean }>> {
-    const all = (await this.#service.store.range<Case>('cases', {})).map(([, c]) => this.#withDeadline(c, c.clock, c.status !== 'answered'))
+  async listCases (): Promise<Array<Tracked<Case>>> {
+    const undelivered = await this.#undelivered()
+    const all = (await this.#service.store.range<Case>('cases', {})).map(([, c]) => this.#withDeadline(c, c.clock, c.status !== 'answered', undelivered.get(c.requestId)))
     const rank = (c: Case & { deadline?: string }): number => {
       if (c.status === 'answered') return 2
       if (c.deadline === undefined) return 1
@@ -154,18 +191,18 @@ export class RequestService extends EventEmitter {
     return all.sort((a, b) => rank(a) - rank(b) || (a.deadline ?? a.clock.receivedAt).localeCompare(b.deadline ?? b.clock.receivedAt))
   }
 
-  async getCase (caseId: string): Promise<Case & { deadline?: string, overdue: boolean }> {
+  async getCase (caseId: string): Promise<Tracked<Case>> {
     const found = await this.#service.store.read<Case>('cases', caseId)
     if (found === undefined) throw new errors.CaseNotFoundError(`no case \`${caseId}\` on this node`)
-    return this.#withDeadline(found, found.clock, found.status !== 'answered')
+    return this.#withDeadline(found, found.clock, found.status !== 'answered', (await this.#undelivered()).get(found.requestId))
   }
 
   /**
    * Records a person's approval of an item that needs one (for example a judicial
    * authorisation). When no item awaits approval any more, the clock runs again.
    */
-  async approveItem (caseId: string, itemId: string, approval: { approvedBy: string, role: ApproverRole, reference?: string, note?: string }): Promise<Case> {
-    return await this.#updateCase(caseId, (c) => {
+  async approveItem (caseId: string, itemId: string, approval: { approvedBy: string, role: ApproverRole, reference?: string, note?: string }): Promise<Tracked<Case>> {
+    await this.#updateCase(caseId, (c) => {
       const item = findItem(c, itemId)
       if (item.status !== 'awaiting-approval') throw new errors.CaseStateError(`item \`${itemId}\` does not await approval; its status is ${item.status}`)
       if (!(item.approvers ?? []).includes(approval.role)) {
@@ -176,6 +213,7 @@ export class RequestService extends EventEmitter {
       this.#resumeIfClear(c)
       return [{ event: 'policy.approval', recordId: item.recordId, peer: c.requester, messageId: c.requestId, actor: approval.approvedBy, detail: `request case ${caseId}; approved as ${approval.role}${approval.reference === undefined ? '' : `, reference ${approval.reference}`}` }]
     })
+    return await this.getCase(caseId)
   }
 
   /**
@@ -183,11 +221,11 @@ export class RequestService extends EventEmitter {
    *
    * @throws RefusalGroundInvalidError for any other ground.
    */
-  async refuseItem (caseId: string, itemId: string, ground: string, note: string, actor = 'node'): Promise<Case> {
+  async refuseItem (caseId: string, itemId: string, ground: string, note: string, actor = 'node'): Promise<Tracked<Case>> {
     if (!(REFUSAL_GROUNDS as readonly string[]).includes(ground)) {
       throw new errors.RefusalGroundInvalidError(`\`${ground}\` is not a refusal ground of Directive (EU) 2023/977 Art. 6(1), which is a closed list: ${REFUSAL_GROUNDS.join(', ')}`, { field: 'ground' })
     }
-    return await this.#updateCase(caseId, (c) => {
+    await this.#updateCase(caseId, (c) => {
       if (c.status === 'answered') throw new errors.CaseStateError(`case \`${caseId}\` was already answered`)
       const item = findItem(c, itemId)
       item.status = 'refused'
@@ -195,20 +233,21 @@ export class RequestService extends EventEmitter {
       this.#resumeIfClear(c)
       return [{ event: 'request.item-refused', recordId: item.recordId, peer: c.requester, messageId: c.requestId, actor, code: ground, detail: `request case ${caseId}` }]
     })
+    return await this.getCase(caseId)
   }
 
   /** Asks the requester for clarification and pauses the clock until the answer arrives (Art. 6(3)). */
   async askClarification (caseId: string, question: string, actor = 'node'): Promise<Case> {
-    const updated = await this.#updateCase(caseId, (c) => {
+    const updated = await this.#updateCase(caseId, async (c, queue) => {
       if (c.status !== 'open') throw new errors.CaseStateError(`case \`${caseId}\` is ${c.status}; a clarification can be asked only in an open case`)
       const at = this.#now()
       c.status = 'clarification-asked'
       c.clock = pauseClock(c.clock, at, 'clarification')
       c.clarifications.push({ question, askedAt: at.toISOString() })
-      c.pending.push({ type: 'clarification-request', question, clock: c.clock, ...this.#envelope(c.requestId, c.requester) })
+      await queue({ type: 'clarification-request', question, clock: c.clock, ...this.#envelope(c.requestId, c.requester) })
       return [{ event: 'request.clarification-asked', peer: c.requester, messageId: c.requestId, actor, detail: `request case ${caseId}` }]
     })
-    await this.#flush(caseId)
+    await this.flushOutbox(false, updated.requester)
     return await this.getCase(updated.caseId)
   }
 
@@ -217,55 +256,94 @@ export class RequestService extends EventEmitter {
    * SPEC section 5, and a reasoned refusal for every other item. Refusal covers only the
    * refused items (Art. 6(1), last subparagraph).
    */
-  async sendAnswer (caseId: string, actor = 'node'): Promise<Case> {
-    const found = await this.getCase(caseId)
-    if (found.status !== 'open') throw new errors.CaseStateError(`case \`${caseId}\` is ${found.status}; only an open case can be answered`)
-    if (found.items.some(i => i.status === 'awaiting-approval')) {
-      throw new errors.CaseStateError(`case \`${caseId}\` has items that await approval; approve or refuse them first`)
-    }
+  async sendAnswer (caseId: string, actor = 'node', options: AnswerOptions = {}): Promise<Case> {
     const key = { privateKey: this.#service.identity.signing.privateKey, kid: this.#service.identity.signing.kid }
-    const records: SignedRecord[] = []
-    for (const item of found.items.filter(i => i.status === 'permitted')) {
-      const stored = await this.#service.store.getRecord(item.recordId)
-      if (stored !== undefined) records.push(await outgoingCopy(stored.signed, item.decision, key))
-    }
-    const refusals: Refusal[] = found.items.flatMap(i => i.refusal === undefined ? [] : [i.refusal])
-    if (found.items.length === 0) {
-      refusals.push({ ground: 'NOT_AVAILABLE', reasons: 'No record held by this node matches the information sought.' })
-    }
-    let outcome: 'refused' | 'partly-refused' | 'answered' = 'answered'
-    if (records.length === 0) outcome = 'refused'
-    else if (refusals.length > 0) outcome = 'partly-refused'
-
-    await this.#updateCase(caseId, (c) => {
+    const extra: CollectionWrite[] = []
+    const answered = await this.#updateCase(caseId, async (c, queue) => {
       if (c.status !== 'open') throw new errors.CaseStateError(`case \`${caseId}\` is ${c.status}; only an open case can be answered`)
+      if (c.items.some(i => i.status === 'awaiting-approval')) {
+        throw new errors.CaseStateError(`case \`${caseId}\` has items that await approval; approve or refuse them first`)
+      }
+      const audit: AuditDraft[] = []
+      const records: AnySignedRecord[] = []
+      for (const item of c.items.filter(i => i.status === 'permitted')) {
+        const stored = await this.#service.store.getRecord(item.recordId)
+        if (stored !== undefined) {
+          // NOTE: request decisions do not apply the node's relay rules, so a relayed record whose
+          // decision changes a value makes outgoingCopy throw ERR_SIG_REDACTION_FORBIDDEN here.
+          records.push((await outgoingCopy(stored.signed, item.decision, { jurisdiction: this.#service.jurisdiction, key })).signed)
+          continue
+        }
+        // A record deleted after the case opened cannot be given; it is refused rather than left out without a word.
+        item.status = 'refused'
+        item.refusal = { recordId: item.recordId, ground: 'NOT_AVAILABLE', reasons: `The record was deleted on the requested node after the case opened${item.approval === undefined ? '' : ' and after its provision was approved'}; it is no longer available.` }
+        audit.push({ event: 'request.item-refused', recordId: item.recordId, peer: c.requester, messageId: c.requestId, actor: 'node', code: 'NOT_AVAILABLE', detail: `request case ${caseId}; record deleted before the answer` })
+      }
+      const refusals: Refusal[] = c.items.flatMap(i => i.refusal === undefined ? [] : [i.refusal])
+      if (c.items.length === 0) {
+        refusals.push({ ground: 'NOT_AVAILABLE', reasons: 'No record held by this node matches the information sought.' })
+      }
+      let outcome: 'refused' | 'partly-refused' | 'answered' = 'answered'
+      if (records.length === 0) outcome = 'refused'
+      else if (refusals.length > 0) outcome = 'partly-refused'
+
       c.status = 'answered'
       c.outcome = outcome
       c.answeredAt = this.#now().toISOString()
-      c.pending.push({ type: 'answer', outcome, records, refusals, clock: c.clock, ...this.#envelope(c.requestId, c.requester) })
+      const signed = await queue({ type: 'answer', outcome, records, refusals, clock: c.clock, ...this.#envelope(c.requestId, c.requester) })
+      const copies = produceCopies(this.#service, {
+        exchange: { kind: 'answer', urgent: c.content.urgency.urgent, europolCopy: options.europolCopy?.copy ?? false, copyExemption: options.copyExemption ?? '', ownRecordsOnly: records.every(r => r.record.provenance.jurisdiction === this.#self) },
+        peer: c.requester,
+        requestId: c.requestId,
+        recordIds: records.map(r => r.record.id),
+        content: signed
+      }, this.#now(), c.requestId)
+      extra.push(...copies.writes)
       const overdue = isOverdue(c.clock, this.#now())
       return [
+        ...audit,
+        ...(options.europolCopy === undefined ? [] : [{ event: 'request.europol-assessed', peer: c.requester, messageId: c.requestId, actor, detail: `answer; Europol copy: ${options.europolCopy.copy} (${options.europolCopy.reason})` }]),
+        ...copies.audit,
         ...records.map((r): AuditDraft => ({ event: 'request.record-provided', recordId: r.record.id, recordType: r.record.type, versionHash: r.record.versionHash, peer: c.requester, messageId: c.requestId, actor, legalBasis: r.record.legalBasis })),
         { event: 'request.answered', peer: c.requester, messageId: c.requestId, actor, decision: outcome, detail: `request case ${caseId}; ${records.length} records, ${refusals.length} refusals${overdue ? '; after the deadline' : ''}` }
       ]
-    })
-    await this.#flush(caseId)
+    }, extra)
+    await this.flushOutbox(false, answered.requester)
     return await this.getCase(caseId)
   }
 
   // ---- Incoming messages ----------------------------------------------------------------
 
-  /** Handles a message that arrived over `/nfp/request/1.0.0` from an authenticated peer. */
+  /**
+   * Handles a message that arrived over `/nfp/request/2.0.0` from an authenticated peer. The
+   * message must carry a valid signature of its sender. A message that was already handled
+   * (the same sender and `messageId`, resent after a lost acknowledgement) changes nothing and
+   * gets the acknowledgement it got the first time.
+   *
+   * @throws PeerIdentityMismatchError, SignatureInvalidError (a forged or altered message) and
+   *   the other signature key errors, CaseStateError, CaseNotFoundError, InformationRequestNotFoundError.
+   */
   async receive (message: RequestMessage, remotePeerId: string): Promise<RequestReply> {
     const sender = this.#service.member(message.sender)
     if (sender === undefined || sender.peerId !== remotePeerId || message.receiver !== this.#self) {
       throw new errors.PeerIdentityMismatchError(`message names sender ${message.sender} and receiver ${message.receiver}, but came from peer ${remotePeerId} to ${this.#self}`)
     }
+    try {
+      await verifyRequestMessage(message, sender, this.#keys)
+    } catch (err) {
+      await this.#service.store.commit({ audit: [{ event: 'request.message-rejected', peer: message.sender, messageId: message.requestId, code: (err as { code?: string }).code, detail: `${message.type} message ${message.messageId}: signature check failed` }] })
+      throw err
+    }
+    const inboxKey = `${message.sender}/${message.messageId}`
+    const seen = await this.#service.store.read<Ack>('request-inbox', inboxKey)
+    if (seen !== undefined) return seen
+
     const receivedAt = this.#now().toISOString()
     const ack: Ack = { type: 'ack', messageId: message.messageId, receiver: this.#self, receivedAt }
+    const remember = (reply: Ack): CollectionWrite => ({ collection: 'request-inbox', key: inboxKey, value: reply })
     switch (message.type) {
       case 'request':
-        return { ...ack, clock: await this.#openCase(message) }
+        return await this.#openCase(message, ack, remember)
       case 'clarification-answer':
         await this.#updateCase(caseIdOf(message.sender, message.requestId), (c) => {
           if (c.status !== 'clarification-asked') throw new errors.CaseStateError(`case for request \`${message.requestId}\` has no open clarification`)
@@ -274,7 +352,7 @@ export class RequestService extends EventEmitter {
           c.status = 'open'
           this.#resumeIfClear(c)
           return [{ event: 'request.clarification-received', peer: c.requester, messageId: c.requestId }]
-        })
+        }, [remember(ack)])
         return ack
       case 'clarification-request':
         await this.#updateRequest(message.requestId, (r) => {
@@ -282,27 +360,29 @@ export class RequestService extends EventEmitter {
           r.clock = message.clock
           r.clarifications.push({ question: message.question, askedAt: receivedAt })
           return { event: 'request.clarification-requested', peer: r.to, messageId: r.requestId }
-        }, message.sender)
+        }, message.sender, [remember(ack)])
         return ack
       case 'delay-notice':
         await this.#updateRequest(message.requestId, (r) => {
           r.clock = message.clock
           r.delayNotices.push({ at: receivedAt, expectedDelayHours: message.expectedDelayHours, reasons: message.reasons })
           return { event: 'request.delay-notified', peer: r.to, messageId: r.requestId, detail: `expected delay ${message.expectedDelayHours} h` }
-        }, message.sender)
+        }, message.sender, [remember(ack)])
         return ack
       case 'answer':
         for (const signed of message.records) {
-          await verifySignedRecord(signed, async (jurisdiction, kid) => await this.#resolveKey(jurisdiction, kid))
+          await this.#service.verifyRecord(signed)
         }
         await this.#updateRequest(message.requestId, (r) => {
+          if (r.answeredAt !== undefined) throw new errors.CaseStateError(`request \`${r.requestId}\` was already answered at ${r.answeredAt}`)
           r.status = message.outcome
           r.clock = message.clock
           r.records = message.records
           r.refusals = message.refusals
           r.answeredAt = receivedAt
-          return { event: 'request.answer-received', peer: r.to, messageId: r.requestId, decision: message.outcome, detail: `${message.records.length} records, ${message.refusals.length} refusals` }
-        }, message.sender)
+          r.answerMessage = message
+          return { event: 'request.answer-received', peer: r.to, messageId: r.requestId, decision: message.outcome, detail: `${message.records.length} records, ${message.refusals.length} refusals; signature verified` }
+        }, message.sender, [remember(ack)])
         return ack
     }
   }
@@ -312,17 +392,17 @@ export class RequestService extends EventEmitter {
    * arrives again after a lost acknowledgement. Items that need approval pause the clock, and a
    * delay notice goes to the requester at once (Art. 5(2)).
    */
-  async #openCase (message: Extract<RequestMessage, { type: 'request' }>): Promise<CaseClock> {
+  async #openCase (message: Extract<RequestMessage, { type: 'request' }>, ack: Ack, remember: (reply: Ack) => CollectionWrite): Promise<Ack> {
     const caseId = caseIdOf(message.sender, message.requestId)
     const self = this.#service.member(this.#self)
     const content = validateRequestContent(message.content, self?.languages ?? DEFAULT_LANGUAGES)
     const opened = await this.#exclusive(async () => {
       const existing = await this.#service.store.read<Case>('cases', caseId)
-      if (existing !== undefined) return { clock: existing.clock, isNew: false }
+      if (existing !== undefined) return { ...ack, clock: existing.clock }
 
       const now = this.#now()
       const matches = await findMatches(this.#service.store, content.informationSought)
-      let clock = openClock(now, content.urgency.urgent, matches.length > 0 ? 'direct' : 'indirect')
+      let clock = this.#service.components.openClock(now, content.urgency.urgent, matches.length > 0 ? 'direct' : 'indirect')
       const policy = this.#service.policy
       const items: CaseItem[] = matches.map((stored, index) => {
         const record = stored.signed.record
@@ -342,17 +422,19 @@ export class RequestService extends EventEmitter {
       })
 
       const awaiting = items.filter(i => i.status === 'awaiting-approval')
-      const pending: RequestMessage[] = []
+      const writes: CollectionWrite[] = []
+      const queue = this.#queueInto(writes)
       const delayNotices: Case['delayNotices'] = []
       if (awaiting.length > 0) {
         clock = pauseClock(clock, now, 'approval')
         const reasons = awaiting.map(i => i.decision.approvals.map(a => a.reason).join(' ') || 'A person must decide whether this record may be provided.').join(' ')
         delayNotices.push({ at: now.toISOString(), expectedDelayHours: this.#approvalDelayHours, reasons })
-        pending.push({ type: 'delay-notice', expectedDelayHours: this.#approvalDelayHours, reasons, clock, ...this.#envelope(message.requestId, message.sender) })
+        await queue({ type: 'delay-notice', expectedDelayHours: this.#approvalDelayHours, reasons, clock, ...this.#envelope(message.requestId, message.sender) })
       }
-      const created: Case = { caseId, requestId: message.requestId, requester: message.sender, content, status: 'open', clock, items, clarifications: [], delayNotices, alerts: [], pending }
+      const created: Case = { caseId, requestId: message.requestId, requester: message.sender, content, status: 'open', clock, items, clarifications: [], delayNotices, alerts: [] }
+      const reply: Ack = { ...ack, clock }
       await this.#service.store.commit({
-        writes: [{ collection: 'cases', key: caseId, value: created }],
+        writes: [{ collection: 'cases', key: caseId, value: created }, remember(reply), ...writes],
         audit: [
           { event: 'request.received', peer: message.sender, messageId: message.requestId, detail: `case ${caseId}; ${items.length} matching records; access ${clock.access}; limit ${clock.limitHours} h` },
           ...items.map((i): AuditDraft => ({ event: 'policy.decision', recordId: i.recordId, recordType: i.recordType, peer: message.sender, messageId: message.requestId, decision: i.decision.effect, rules: i.decision.reasons.map(r => r.ruleId), policyHash: i.decision.module.hash })),
@@ -360,11 +442,13 @@ export class RequestService extends EventEmitter {
         ]
       })
       this.#log.info({ caseId, peer: message.sender, items: items.length }, 'request case opened')
-      return { clock, isNew: true }
+      // The hit service links a request that follows a hit to it.
+      this.emit('case-opened', { caseId, requestId: message.requestId, requester: message.sender, recordIds: items.map(i => i.recordId) })
+      // The delay notice goes out once the requester has the acknowledgement that created the request.
+      if (writes.length > 0) setImmediate(() => { void this.flushOutbox(false, message.sender) })
+      return reply
     })
-    // The delay notice goes out once the requester has the acknowledgement that created the request.
-    if (opened.isNew) setImmediate(() => { void this.#flush(caseId) })
-    return opened.clock
+    return opened
   }
 
   // ---- Deadlines --------------------------------------------------------------------------
@@ -376,8 +460,8 @@ export class RequestService extends EventEmitter {
   async tick (): Promise<AlertEvent[]> {
     const now = this.#now()
     const raised: AlertEvent[] = []
+    await this.flushOutbox()
     for (const [caseId, c] of await this.#service.store.range<Case>('cases', {})) {
-      if (c.pending.length > 0) await this.#flush(caseId)
       if (c.status === 'answered') continue
       const kinds = dueAlerts(c.clock, c.alerts, now)
       if (kinds.length === 0) continue
@@ -388,7 +472,7 @@ export class RequestService extends EventEmitter {
       if (r.clock === undefined || !(r.status === 'received' || r.status === 'clarification-asked')) continue
       const kinds = dueAlerts(r.clock, r.alerts, now)
       if (kinds.length === 0) continue
-      const updated = await this.#updateRequest(requestId, (fresh) => this.#recordAlerts(fresh.alerts, kinds, r.clock as CaseClock, fresh.to, requestId)[0] as AuditDraft)
+      const updated = await this.#updateRequest(requestId, (fresh) => this.#recordAlerts(fresh.alerts, kinds, r.clock as CaseClock, fresh.to, requestId))
       raised.push(...updated.alerts.slice(-kinds.length).map(a => ({ ...a, side: 'request' as const, id: requestId, peer: r.to })))
     }
     for (const alert of raised) {
@@ -402,7 +486,7 @@ export class RequestService extends EventEmitter {
     const deadline = (deadlineOf(clock) as Date).toISOString()
     const at = this.#now().toISOString()
     for (const kind of kinds) alerts.push({ kind, at, deadline })
-    return [{ event: `request.${kinds.at(-1) as string}`, peer, messageId: requestId, detail: `deadline ${deadline}` }]
+    return kinds.map(kind => ({ event: `request.${kind}`, peer, messageId: requestId, detail: `deadline ${deadline}` }))
   }
 
   // ---- Helpers --------------------------------------------------------------------------
@@ -413,57 +497,131 @@ export class RequestService extends EventEmitter {
     c.clock = resumeClock(c.clock, this.#now())
   }
 
-  #withDeadline<T extends object> (value: T, clock: CaseClock | undefined, running: boolean): T & { deadline?: string, overdue: boolean } {
+  #withDeadline<T extends object> (value: T, clock: CaseClock | undefined, running: boolean, undelivered: UndeliveredMessage[] = []): Tracked<T> {
     const deadline = clock === undefined ? undefined : deadlineOf(clock)
-    return { ...value, ...(deadline === undefined ? {} : { deadline: deadline.toISOString() }), overdue: running && clock !== undefined && isOverdue(clock, this.#now()) }
+    return { ...value, ...(deadline === undefined ? {} : { deadline: deadline.toISOString() }), overdue: running && clock !== undefined && isOverdue(clock, this.#now()), undelivered }
+  }
+
+  /** Messages still in the outbox, by request id. */
+  async #undelivered (): Promise<Map<string, UndeliveredMessage[]>> {
+    const byRequest = new Map<string, UndeliveredMessage[]>()
+    for (const [, entry] of await this.#service.store.range<OutboxEntry>('request-outbox', {})) {
+      const list = byRequest.get(entry.message.requestId) ?? []
+      list.push(describeEntry(entry))
+      byRequest.set(entry.message.requestId, list)
+    }
+    return byRequest
   }
 
   #envelope (requestId: string, to: string): { messageId: string, requestId: string, sender: string, receiver: string, sentAt: string } {
     return { messageId: randomUUID(), requestId, sender: this.#self, receiver: to, sentAt: this.#now().toISOString() }
   }
 
-  async #deliver (message: RequestMessage): Promise<Ack> {
-    const member = this.#service.member(message.receiver)
-    if (member === undefined) throw new errors.PeerUnknownError(`\`${message.receiver}\` is not a member of the federation`)
-    return await sendRequestMessage(this.#network, member, message, { timeoutMs: this.#service.config.shareTimeoutMs })
-  }
-
-  /** Sends a case's unacknowledged messages in order; a failure leaves the rest for the next tick. */
-  async #flush (caseId: string): Promise<void> {
-    const found = await this.#service.store.read<Case>('cases', caseId)
-    for (const message of found?.pending ?? []) {
-      try {
-        await this.#deliver(message)
-      } catch (err) {
-        this.#log.warn({ caseId, type: message.type, code: (err as { code?: string }).code }, 'request message not delivered; will retry')
-        return
-      }
-      await this.#updateCase(caseId, (c) => {
-        c.pending = c.pending.filter(m => m.messageId !== message.messageId)
-        return [{ event: `request.${message.type}-delivered`, peer: c.requester, messageId: c.requestId }]
-      })
+  /** Returns a queue function that signs each message and adds its outbox entry to `writes`. */
+  #queueInto (writes: CollectionWrite[]): Queue {
+    const key = { privateKey: this.#service.identity.signing.privateKey, kid: this.#service.identity.signing.kid }
+    return async (unsigned) => {
+      const entry = newOutboxEntry(await signRequestMessage(unsigned, key), this.#now())
+      writes.push({ collection: 'request-outbox', key: outboxKey(entry.queuedAt, unsigned.messageId), value: entry })
+      return entry.message
     }
   }
 
-  async #updateCase (caseId: string, change: (c: Case) => AuditDraft[]): Promise<Case> {
+  /**
+   * Sends the messages in the outbox that are due, oldest first. A message to a peer that
+   * cannot be reached stays queued with a growing pause, and later messages to that peer wait
+   * behind it so the peer receives them in order. A message the peer rejects with an error frame is
+   * taken out and recorded with the peer's code; resending it would only be rejected again.
+   * Runs one flush at a time. `force` ignores the pauses, for an operator or a test. `peer`
+   * limits the flush to messages for that member, so an unreachable peer cannot slow an
+   * operator's action towards another.
+   */
+  async flushOutbox (force = false, peer?: string): Promise<void> {
+    const run = this.#flushing.then(async () => { await this.#flushOnce(force, peer) })
+    this.#flushing = run.catch((err: unknown) => { this.#log.error({ err }, 'request outbox flush failed') })
+    await this.#flushing
+  }
+
+  async #flushOnce (force: boolean, peer: string | undefined): Promise<void> {
+    const now = this.#now()
+    const blocked = new Set<string>()
+    for (const [key, entry] of await this.#service.store.range<OutboxEntry>('request-outbox', {})) {
+      const message = entry.message
+      if (blocked.has(message.receiver) || (peer !== undefined && message.receiver !== peer)) continue
+      if (!force && Date.parse(entry.nextAttemptAt) > now.getTime()) {
+        blocked.add(message.receiver)
+        continue
+      }
+      const member = this.#service.member(message.receiver)
+      try {
+        if (member === undefined) throw new errors.PeerUnknownError(`\`${message.receiver}\` is no longer a member of the federation`)
+        const ack = await sendRequestMessage(this.#network, member, message, { timeoutMs: this.#service.config.shareTimeoutMs, attempts: 1 })
+        await this.#delivered(key, message, ack)
+      } catch (err) {
+        const code = (err as { code?: string }).code ?? errors.InternalError.code
+        if (err instanceof errors.PeerRejectedError || err instanceof errors.FrameTooLargeError || err instanceof errors.FrameMalformedError) {
+          await this.#rejected(key, message, (err as { peerCode?: string }).peerCode ?? code, (err as Error).message)
+          continue
+        }
+        blocked.add(message.receiver)
+        await this.#service.store.commit({ writes: [{ collection: 'request-outbox', key, value: afterFailure(entry, code, this.#now()) }], audit: [] })
+        this.#log.warn({ requestId: message.requestId, type: message.type, peer: message.receiver, attempts: entry.attempts + 1, code }, 'request message not delivered; will retry')
+      }
+    }
+  }
+
+  /** Takes a delivered message out of the outbox and records the acknowledgement in the same commit. */
+  async #delivered (key: string, message: RequestMessage, ack: Ack): Promise<void> {
+    const done: CollectionWrite = { collection: 'request-outbox', key }
+    if (RESPONDER_TYPES.has(message.type)) {
+      await this.#updateCase(caseIdOf(message.receiver, message.requestId), () => [
+        { event: `request.${message.type}-delivered`, peer: message.receiver, messageId: message.requestId, detail: `acknowledged at ${ack.receivedAt}` }
+      ], [done])
+      return
+    }
+    await this.#updateRequest(message.requestId, (r) => {
+      if (message.type !== 'request') return { event: `request.${message.type}-delivered`, peer: r.to, messageId: r.requestId, detail: `acknowledged at ${ack.receivedAt}` }
+      if (r.status === 'sent') r.status = 'received'
+      if (ack.clock !== undefined && r.clock === undefined) r.clock = ack.clock
+      return { event: 'request.acknowledged', peer: r.to, messageId: r.requestId, detail: `received at ${ack.receivedAt}` }
+    }, undefined, [done])
+  }
+
+  /** Takes a rejected message out of the outbox, keeps the peer's code beside the case or request, and audits it. */
+  async #rejected (key: string, message: RequestMessage, code: string, text: string): Promise<void> {
+    const done: CollectionWrite = { collection: 'request-outbox', key }
+    const note = { type: message.type, messageId: message.messageId, code, message: text, at: this.#now().toISOString() }
+    const audit: AuditDraft = { event: 'request.message-rejected', peer: message.receiver, messageId: message.requestId, code, detail: `${message.type} message ${message.messageId} rejected by the peer` }
+    this.#log.warn({ requestId: message.requestId, type: message.type, peer: message.receiver, code }, 'request message rejected by the peer')
+    if (RESPONDER_TYPES.has(message.type)) {
+      await this.#updateCase(caseIdOf(message.receiver, message.requestId), (c) => { (c.rejected ??= []).push(note); return [audit] }, [done])
+    } else {
+      await this.#updateRequest(message.requestId, (r) => { (r.rejected ??= []).push(note); return audit }, undefined, [done])
+    }
+  }
+
+  async #updateCase (caseId: string, change: (c: Case, queue: Queue) => AuditDraft[] | Promise<AuditDraft[]>, extra: CollectionWrite[] = []): Promise<Case> {
     return await this.#exclusive(async () => {
       const found = await this.#service.store.read<Case>('cases', caseId)
       if (found === undefined) throw new errors.CaseNotFoundError(`no case \`${caseId}\` on this node`)
-      const audit = change(found)
-      await this.#service.store.commit({ writes: [{ collection: 'cases', key: caseId, value: found }], audit })
+      const writes: CollectionWrite[] = []
+      const audit = await change(found, this.#queueInto(writes))
+      // `extra` is read after `change`, so a transition can add writes (such as copies) to it while it runs.
+      await this.#service.store.commit({ writes: [{ collection: 'cases', key: caseId, value: found }, ...writes, ...extra], audit })
       return found
     })
   }
 
   /** Changes a stored request; with `from`, the change is refused unless that peer is the one asked. */
-  async #updateRequest (requestId: string, change: (r: SentRequest) => AuditDraft, from?: string): Promise<SentRequest> {
+  async #updateRequest (requestId: string, change: (r: SentRequest, queue: Queue) => AuditDraft | AuditDraft[] | Promise<AuditDraft | AuditDraft[]>, from?: string, extra: CollectionWrite[] = []): Promise<SentRequest> {
     return await this.#exclusive(async () => {
       const found = await this.#service.store.read<SentRequest>('requests', requestId)
       if (found === undefined || (from !== undefined && found.to !== from)) {
         throw new errors.InformationRequestNotFoundError(`no request \`${requestId}\` was sent from this node${from === undefined ? '' : ` to ${from}`}`)
       }
-      const audit = change(found)
-      await this.#service.store.commit({ writes: [{ collection: 'requests', key: requestId, value: found }], audit: [audit] })
+      const writes: CollectionWrite[] = [...extra]
+      const audit = await change(found, this.#queueInto(writes))
+      await this.#service.store.commit({ writes: [{ collection: 'requests', key: requestId, value: found }, ...writes], audit: Array.isArray(audit) ? audit : [audit] })
       return found
     })
   }
@@ -474,17 +632,11 @@ export class RequestService extends EventEmitter {
     this.#queue = run.catch(() => {})
     return await run
   }
+}
 
-  async #resolveKey (jurisdiction: string, kid: string): Promise<SigningKey | undefined> {
-    const cacheKey = `${jurisdiction}/${kid}`
-    const cached = this.#keys.get(cacheKey)
-    if (cached !== undefined) return cached
-    const entry = this.#service.member(jurisdiction)?.signingKeys.find(k => k.kid === kid)
-    if (entry === undefined) return undefined
-    const key = await importSigningKey(entry.jwk)
-    this.#keys.set(cacheKey, key)
-    return key
-  }
+/** True while a request waits for its answer, so its deadline can pass. */
+function isRunning (r: SentRequest): boolean {
+  return r.status === 'sent' || r.status === 'received' || r.status === 'clarification-asked'
 }
 
 function caseIdOf (requester: string, requestId: string): string {

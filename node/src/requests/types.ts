@@ -1,4 +1,4 @@
-import type { SignedRecord } from '@ceasefire/protocol'
+import type { AnySignedRecord } from '@ceasefire/protocol'
 import type { ApproverRole, Decision, RefusalGround } from '../policy/index.ts'
 
 /** The four grounds on which Directive (EU) 2023/977 Art. 4(4) lets a request be urgent. */
@@ -38,6 +38,11 @@ export interface RequestContent {
   language: string
   /** The requester's case-by-case decision on a copy to Europol (Art. 12); the node only records it. */
   europolCopy: { copy: boolean, reason: string }
+  /**
+   * An exemption from the copy to the requester's own Single Point of Contact, decided case by
+   * case (Art. 4(2)): SENSITIVE_INVESTIGATION, TERRORISM_NON_CRISIS or PERSON_SAFETY.
+   */
+  spocCopyExemption?: string
 }
 
 /**
@@ -102,9 +107,9 @@ export interface Case {
   clarifications: Array<{ question: string, askedAt: string, answer?: string, answeredAt?: string }>
   delayNotices: Array<{ at: string, expectedDelayHours: number, reasons: string }>
   alerts: DeadlineAlert[]
-  /** Messages not yet acknowledged by the requester; the node retries them. */
-  pending: RequestMessage[]
   answeredAt?: string
+  /** A message the requester rejected with an error frame; the node does not resend it. */
+  rejected?: Array<{ type: RequestMessage['type'], messageId: string, code: string, message: string, at: string }>
 }
 
 export type RequestStatus = 'sent' | 'received' | 'clarification-asked' | 'answered' | 'partly-refused' | 'refused'
@@ -121,12 +126,16 @@ export interface SentRequest {
   clarifications: Array<{ question: string, askedAt: string, answer?: string, answeredAt?: string }>
   delayNotices: Array<{ at: string, expectedDelayHours: number, reasons: string }>
   alerts: DeadlineAlert[]
-  records: SignedRecord[]
+  records: AnySignedRecord[]
   refusals: Refusal[]
   answeredAt?: string
+  /** The answer message as received, with the responder's signature, kept as evidence. */
+  answerMessage?: RequestMessage
+  /** A message the peer rejected with an error frame; the node does not resend it. */
+  rejected?: Array<{ type: RequestMessage['type'], messageId: string, code: string, message: string, at: string }>
 }
 
-/** Fields every message of `/nfp/request/1.0.0` carries. */
+/** Fields every message of `/nfp/request/2.0.0` carries. */
 interface MessageBase {
   messageId: string
   requestId: string
@@ -135,12 +144,37 @@ interface MessageBase {
   sentAt: string
 }
 
-export type RequestMessage =
+/** A message of `/nfp/request/1.0.0` before its sender signs it. */
+export type UnsignedRequestMessage =
   | MessageBase & { type: 'request', content: RequestContent }
   | MessageBase & { type: 'clarification-request', question: string, clock: CaseClock }
   | MessageBase & { type: 'clarification-answer', answer: string }
   | MessageBase & { type: 'delay-notice', expectedDelayHours: number, reasons: string, clock: CaseClock }
-  | MessageBase & { type: 'answer', outcome: 'answered' | 'partly-refused' | 'refused', records: SignedRecord[], refusals: Refusal[], clock: CaseClock }
+  | MessageBase & { type: 'answer', outcome: 'answered' | 'partly-refused' | 'refused', records: AnySignedRecord[], refusals: Refusal[], clock: CaseClock }
+
+/** A message as it travels: signed by the sending node (see signed-message.ts). */
+export type RequestMessage = UnsignedRequestMessage & { signature: string }
+
+/**
+ * A signed message waiting in the `request-outbox` collection until the receiver acknowledges
+ * it. It survives a restart of the sending node and is resent with a growing pause.
+ */
+export interface OutboxEntry {
+  message: RequestMessage
+  queuedAt: string
+  attempts: number
+  nextAttemptAt: string
+  lastError?: string
+}
+
+/** A message the peer did not acknowledge yet, as the API shows it beside a case or request. */
+export interface UndeliveredMessage {
+  type: RequestMessage['type']
+  messageId: string
+  queuedAt: string
+  attempts: number
+  lastError?: string
+}
 
 /** Reply to every message: an acknowledgement, with the responder's clock when a request opened a case. */
 export type RequestReply =

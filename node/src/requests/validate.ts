@@ -1,4 +1,5 @@
 import { errors } from '@ceasefire/protocol'
+import { COPY_EXEMPTIONS } from '../policy/copies.ts'
 import { URGENCY_GROUNDS } from './types.ts'
 import type { RequestContent } from './types.ts'
 
@@ -55,6 +56,9 @@ export function validateRequestContent (input: unknown, languages: readonly stri
   const europol = asObject(content.europolCopy, 'europolCopy', 'Art. 12')
   if (typeof europol.copy !== 'boolean') fail('europolCopy.copy', 'Art. 12', 'must be true or false')
   text(europol.reason, 'europolCopy.reason', 'Art. 12')
+  if (content.spocCopyExemption !== undefined && !(COPY_EXEMPTIONS as readonly unknown[]).includes(content.spocCopyExemption)) {
+    fail('spocCopyExemption', 'Art. 4(2)', `must be one of ${COPY_EXEMPTIONS.join(', ')} when present`)
+  }
   return content as unknown as RequestContent
 }
 

@@ -1,15 +1,25 @@
 import { createHash } from 'node:crypto'
 import { Level } from 'level'
 import { canonicalize, errors } from '@ceasefire/protocol'
-import type { Hop, SignedRecord } from '@ceasefire/protocol'
+import type { AnySignedRecord, Hop } from '@ceasefire/protocol'
+
+/** A part of a record that a holder removed after the originator signed it. */
+export interface RemovedField {
+  /** JSON Pointer of the disclosure unit, as the version 2 signature names it. */
+  path: string
+  /** Jurisdiction whose signed hop declares the removal; absent when no hop does. */
+  by?: string
+}
 
 /** A record as this node keeps it: the signed original plus how it got here. */
 export interface StoredRecord {
-  signed: SignedRecord
+  signed: AnySignedRecord
   origin: 'local' | 'received'
   receivedFrom?: string
   /** Nodes the record passed through before reaching this one, originator first. */
   hops: Hop[]
+  /** Units removed from the record on its way here; absent when nothing was removed. */
+  removed?: RemovedField[]
   storedAt: string
 }
 
@@ -57,7 +67,7 @@ export interface RecordFilter {
 }
 
 /** Sublevels that modules other than the store keep their state in. */
-export const COLLECTIONS = ['delivery', 'receipts', 'disclosures', 'cursors', 'quarantine', 'requests', 'cases'] as const
+export const COLLECTIONS = ['delivery', 'receipts', 'disclosures', 'cursors', 'quarantine', 'requests', 'cases', 'request-outbox', 'request-inbox', 'copies', 'proposals', 'hit-index', 'hits', 'links', 'linkkeys', 'triage'] as const
 export type CollectionName = typeof COLLECTIONS[number]
 
 /**
@@ -100,6 +110,8 @@ export interface Commit {
   complete?: (skipped: Array<unknown | undefined>) => { audit: AuditDraft[], inbox?: Omit<InboxEntry, 'seq'> }
   /** Removes a stored record and its index entries. */
   deleteRecordId?: string
+  /** Runs the record observer again for this stored record, unchanged, as when the hit index policy changed. */
+  reobserveRecordId?: string
   writes?: CollectionWrite[]
   /**
    * Runs inside the commit queue with the stored version of `record`, before anything is
@@ -112,6 +124,14 @@ export interface Commit {
 }
 
 type Json = Record<string, unknown>
+
+/**
+ * Called inside `commit` for every stored record that is written or deleted, with the stored
+ * version before and after. It returns writes and audit entries that go into the same atomic
+ * batch, and `applied`, which runs once the batch is on disk. Throwing aborts the commit.
+ */
+export type RecordObserver = (before: StoredRecord | undefined, after: StoredRecord | undefined) =>
+  { writes: CollectionWrite[], audit: AuditDraft[], applied: () => void } | undefined
 
 const GENESIS_HASH = 'sha256:' + '0'.repeat(64)
 
@@ -132,6 +152,7 @@ export class NodeStore {
   #auditHead = GENESIS_HASH
   #inboxSeq = 0
   #queue: Promise<unknown> = Promise.resolve()
+  #observer: RecordObserver | undefined
 
   private constructor (db: Level<string, Json>) {
     this.#db = db
@@ -140,6 +161,11 @@ export class NodeStore {
     this.#inbox = db.sublevel<string, Json>('inbox', { valueEncoding: 'json' })
     this.#audit = db.sublevel<string, Json>('audit', { valueEncoding: 'json' })
     for (const name of COLLECTIONS) this.#collections.set(name, db.sublevel<string, Json>(name, { valueEncoding: 'json' }))
+  }
+
+  /** Sets the observer that derived indexes (the hit index) use to follow record changes. */
+  observeRecords (observer: RecordObserver | undefined): void {
+    this.#observer = observer
   }
 
   /** Reads one value of a collection. */
@@ -265,11 +291,17 @@ export class NodeStore {
 
   async #commit (change: Commit): Promise<{ audit: AuditEntry[], skipped: Array<unknown | undefined> }> {
     const ops: Array<{ type: 'put', sublevel: any, key: string, value: unknown }> = []
+    const observed: Array<{ writes: CollectionWrite[], audit: AuditDraft[], applied: () => void }> = []
+    const observe = (before: StoredRecord | undefined, after: StoredRecord | undefined): void => {
+      const result = this.#observer?.(before, after)
+      if (result !== undefined) observed.push(result)
+    }
 
     if (change.record !== undefined) {
       const existing = await this.getRecord(change.record.signed.record.id)
       change.precondition?.(existing)
       ops.push(...this.#recordOps(change.record, existing))
+      observe(existing, change.record)
     }
 
     // Versions written earlier in this batch, so a later entry for the same id is checked against them.
@@ -294,6 +326,7 @@ export class NodeStore {
         skipped.push(err)
         continue
       }
+      observe(existing, entry.record)
       written.set(id, entry.record)
       drafts.push(...entry.audit)
       skipped.push(undefined)
@@ -309,10 +342,16 @@ export class NodeStore {
         ops.push({ type: 'del', sublevel: this.#index, key: `type!${record.type}!${record.id}` } as any)
         ops.push({ type: 'del', sublevel: this.#index, key: `jur!${record.provenance.jurisdiction}!${record.id}` } as any)
         if (existing.origin === 'received') ops.push({ type: 'del', sublevel: this.#index, key: reviewKey(existing) } as any)
+        observe(existing, undefined)
       }
     }
 
-    for (const write of change.writes ?? []) {
+    if (change.reobserveRecordId !== undefined) {
+      const existing = await this.getRecord(change.reobserveRecordId)
+      if (existing !== undefined) observe(existing, existing)
+    }
+
+    for (const write of [...change.writes ?? [], ...observed.flatMap(result => result.writes)]) {
       const sublevel = this.#collections.get(write.collection)
       const value = write.update === undefined ? write.value : write.update(await sublevel.get(write.key))
       ops.push(value === undefined
@@ -330,7 +369,7 @@ export class NodeStore {
     let seq = this.#auditSeq
     let head = this.#auditHead
     const entries: AuditEntry[] = []
-    for (const draft of drafts) {
+    for (const draft of [...drafts, ...observed.flatMap(result => result.audit)]) {
       seq++
       const unhashed = { ...stripUndefined(draft), seq, at: new Date().toISOString(), prevHash: head }
       const entry = { ...unhashed, hash: hashEntry(unhashed) } as AuditEntry
@@ -350,6 +389,7 @@ export class NodeStore {
     this.#auditSeq = seq
     this.#auditHead = head
     if (inboxSeq !== undefined) this.#inboxSeq = inboxSeq
+    for (const result of observed) result.applied()
     return { audit: entries, skipped }
   }
 

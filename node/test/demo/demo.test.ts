@@ -32,7 +32,14 @@ t.test('demo runs to completion', async t => {
   t.match(output, /informant .*DENIED, nothing sent - EU-PD-02 \[Directive \(EU\) 2023\/977 Art\. 6\(1\)\(f\)\(ii\)/, 'a denial is explained by its legal citation')
   t.match(output, /NO_ORIGINATOR_CONSENT/)
   t.match(output, /signed path SE > DE, DE > NL/)
+  t.match(output, /NL: "[^"]+" -> parts-or-conversion-kit \(0\.\d+\)/, 'a part filed under Lethal firearms is triaged as a part')
+  t.match(output, /proposed same-firearm, score 0\.\d+: urn:nfp:de:firearm:demo-seized-1 = urn:nfp:nl:firearm:demo-stolen-1/, 'NL proposes a link to a record DE sent')
+  t.match(output, /evidence: serialNumber similar, make agree, model agree, calibre agree/)
+  t.match(output, /proposed same-online-identity, score 0\.\d+: urn:nfp:de:onlineidentity:[^ ]+ = urn:nfp:se:onlineidentity:demo-handle-1/, 'DE proposes a link to a handle SE sent')
+  t.match(output, /NL confirmed the firearm link as urn:nfp:nl:recordlink:lnk-[0-9a-f]{24} and shared it with DE/)
   t.match(output, /SE answers: partly-refused; DE holds the request as partly-refused with \d+ signed records and refusals JEOPARDISE_INVESTIGATION_OR_SAFETY/, 'a request for information is answered in part')
+  t.match(output, /DE queried "@[^"]+" on agora at SE: HIT urn:nfp:se:onlineidentity:agora-\S+ \(owned by SE\)/, 'a real seller handle is found at SE by a hit query')
+  t.match(output, /DE turns hit \S+ into request \S+ to SE in one step \(received\)/, 'the hit is followed up by a request')
 })
 
 t.test('demo runs again on kept data', async t => {

@@ -1,8 +1,8 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
-import { generateSigningKey, importSigningKey, signRecord, verifySignedRecord, withVersionHash } from '../../../protocol/src/index.ts'
-import type { NfpRecord, SignedRecord, SigningKeyPair } from '../../../protocol/src/index.ts'
+import { generateSigningKey, importSigningKey, signRecord, withVersionHash } from '../../../protocol/src/index.ts'
+import type { AnySignedRecord, NfpRecord, SignedRecord, SigningKeyPair } from '../../../protocol/src/index.ts'
 import { revokeKey, rotateKey } from '../../src/federation/authority.ts'
 import { firearmDraft } from '../helpers/cluster.ts'
 import { startSignedFederation, waitFor } from './helpers.ts'
@@ -12,10 +12,10 @@ t.teardown(async () => { await federation.close() })
 
 const de = () => federation.node('DE').service
 const se = () => federation.node('SE').service
-const verifyAtDe = async (signed: unknown): Promise<NfpRecord> => await verifySignedRecord(signed, async (j, kid, at) => await de().resolveKey(j, kid, at))
+const verifyAtDe = async (signed: unknown): Promise<NfpRecord> => (await de().verifyRecord(signed)).record
 
-/** Re-signs a copy of a stored record as modified at `modified`, with `key`. */
-async function resign (signed: SignedRecord, modified: string, key: SigningKeyPair | { kid: string, privateJwk?: undefined, privateKey: unknown }): Promise<SignedRecord> {
+/** Re-signs a copy of a stored record as modified at `modified`, with `key`, as a version 1 signature. */
+async function resign (signed: AnySignedRecord, modified: string, key: SigningKeyPair | { kid: string, privateJwk?: undefined, privateKey: unknown }): Promise<SignedRecord> {
   const { versionHash: _v, ...rest } = signed.record
   const record = withVersionHash({ ...rest, provenance: { ...signed.record.provenance, modified } } as unknown as NfpRecord)
   const privateKey = 'privateJwk' in key && key.privateJwk !== undefined ? await importSigningKey(key.privateJwk) : (key as { privateKey: Parameters<typeof signRecord>[1]['privateKey'] }).privateKey
@@ -27,7 +27,7 @@ async function publishAt (jurisdiction: string, signed: unknown): Promise<void> 
 }
 
 const newKey = await generateSigningKey()
-let oldRecord: SignedRecord
+let oldRecord: AnySignedRecord
 
 t.test('rotated key keeps old records valid', async t => {
   await se().ingest(firearmDraft('SE', 'rotation-old'))

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { pino } from 'pino'
+import type { Logger } from 'pino'
 import type { Member, Membership } from '../../../protocol/src/index.ts'
 import { checkConfig } from '../../src/config.ts'
 import type { NodeConfig } from '../../src/config.ts'
@@ -26,7 +27,14 @@ export interface Cluster {
 }
 
 /** Creates keys, configuration and a shared membership file for the given jurisdictions and starts them. */
-export async function startCluster (jurisdictions: string[], options: { policiesDir?: string, policyTrust?: { keys: unknown[], allowUnsigned?: boolean } } = {}): Promise<Cluster> {
+export async function startCluster (jurisdictions: string[], options: {
+  policiesDir?: string
+  policyTrust?: { keys: unknown[], allowUnsigned?: boolean }
+  /** Further keys of every node's configuration, such as `hits`. */
+  config?: Record<string, unknown>
+  /** Logger of each node; silent unless given. */
+  logger?: (jurisdiction: string) => Logger
+} = {}): Promise<Cluster> {
   const root = mkdtempSync(join(tmpdir(), 'nfp-test-'))
   const ports = await freePorts(jurisdictions.length * 2)
   const configs = new Map<string, NodeConfig>()
@@ -47,7 +55,8 @@ export async function startCluster (jurisdictions: string[], options: { policies
       shareTimeoutMs: 5000,
       logLevel: 'silent',
       // Unless a test passes its own trust, the repository's modules run as they are, unsigned.
-      policyTrust: options.policyTrust ?? { keys: [], allowUnsigned: true }
+      policyTrust: options.policyTrust ?? { keys: [], allowUnsigned: true },
+      ...options.config
     }, join(dir, 'node.json'))
     configs.set(jurisdiction, config)
     members.set(jurisdiction, {
@@ -63,7 +72,7 @@ export async function startCluster (jurisdictions: string[], options: { policies
 
   const nodes = new Map<string, RunningNode>()
   const start = async (jurisdiction: string): Promise<RunningNode> => {
-    const node = await startNode(configs.get(jurisdiction) as NodeConfig, pino({ level: 'silent' }))
+    const node = await startNode(configs.get(jurisdiction) as NodeConfig, options.logger?.(jurisdiction) ?? pino({ level: 'silent' }))
     nodes.set(jurisdiction, node)
     return node
   }

@@ -67,7 +67,10 @@ t.test('get returns record and signature', async t => {
   t.equal(body.origin, 'local')
   t.equal(body.signed.record.provenance.jurisdiction, 'SE')
   t.equal(body.signed.record.provenance.agency, 'SE test agency')
-  t.type(body.signed.signature.protected, 'string')
+  t.equal(body.signed.signature.version, 2)
+  t.match(body.signed.signature.batch, /^[\w-]+\.[\w-]+\.[\w-]+$/, 'the batch root statement is a compact JWS')
+  t.type(body.signed.signature.salts['/provenance/agency'], 'string', 'the originator holds every salt')
+  t.equal(body.removed, undefined, 'nothing was removed from a local record')
 })
 
 t.test('list filters by type', async t => {

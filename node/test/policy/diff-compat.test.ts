@@ -31,7 +31,7 @@ t.test('narrower redaction gains fields', t => {
   })
   const diff = diffPolicyModules(old, POLICIES, 'se', { now: NOW })
   t.equal(diff.oldVersion, '2026-12-04.2 (EU 2026-12-01.1)')
-  t.equal(diff.newVersion, '2026-12-04.2 (EU 2026-12-04.2)')
+  t.equal(diff.newVersion, '2026-12-04.2 (EU 2026-12-04.3)')
   const gains = diff.changes.filter(change => change.change === 'gains access (no longer removed)')
   t.same([...new Set(gains.map(change => `${change.section} ${change.recordType} ${change.field}`))], ['outbound Person aliases'])
   t.same([...new Set(gains.map(change => change.counterpart))].sort(), ['AT', 'CY', 'DE', 'DK', 'FR', 'NL'])

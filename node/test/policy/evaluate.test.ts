@@ -336,7 +336,7 @@ t.test('module not from loader is refused', t => {
 t.test('decision names module, hash and bases', t => {
   const module = loadPolicyModule(POLICIES, 'se')
   const decision = evaluateOutbound(module, person(), CONTEXT)
-  t.same(decision.module, { jurisdiction: 'SE', version: '2026-12-04.2', hash: module.hash, extends: [{ jurisdiction: 'EU', version: '2026-12-04.2' }] })
+  t.same(decision.module, { jurisdiction: 'SE', version: '2026-12-04.2', hash: module.hash, extends: [{ jurisdiction: 'EU', version: '2026-12-04.3' }] })
   t.end()
 })
 
@@ -362,7 +362,7 @@ t.test('explanation names rules and citations', t => {
   t.match(decision.explanation, /^The Person record urn:nfp:se:person:ps-1 may not be sent to DE\. /)
   t.match(decision.explanation, /Rule EU-PD-02 refuses it on refusal ground JEOPARDISE_INVESTIGATION_OR_SAFETY: Records of informants are not shared/)
   t.match(decision.explanation, /\(Directive \(EU\) 2023\/977 Art\. 6\(1\)\(f\)\(ii\) \(checked\);/)
-  t.match(decision.explanation, /Policy module SE 2026-12-04\.2, which extends EU 2026-12-04\.2, made this decision\.$/)
+  t.match(decision.explanation, /Policy module SE 2026-12-04\.2, which extends EU 2026-12-04\.3, made this decision\.$/)
   t.end()
 })
 

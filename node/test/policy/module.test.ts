@@ -5,7 +5,8 @@ import { PERMIT_ALL, POLICIES, loadError, moduleContent, rule, ruleError, writeM
 const EU_RULES = {
   outbound: ['EU-SHARE-01', 'EU-ONW-01', 'EU-HC-03', 'EU-PD-01', 'EU-PD-02', 'EU-PD-03', 'EU-RET-01', 'EU-HC-02', 'EU-PD-04'],
   inbound: ['EU-IN-01', 'EU-IN-GRD-01', 'EU-IN-RET-01', 'EU-IN-ONW-01', 'EU-IN-HC-03'],
-  request: ['EU-REQ-01', 'EU-REQ-02', 'EU-REQ-ONW-01', 'EU-REQ-HC-03', 'EU-REQ-PD-01', 'EU-REQ-PD-02', 'EU-REQ-PD-03', 'EU-REQ-RET-01', 'EU-REQ-HC-02', 'EU-REQ-PD-04']
+  request: ['EU-REQ-01', 'EU-REQ-02', 'EU-REQ-ONW-01', 'EU-REQ-HC-03', 'EU-REQ-PD-01', 'EU-REQ-PD-02', 'EU-REQ-PD-03', 'EU-REQ-RET-01', 'EU-REQ-HC-02', 'EU-REQ-PD-04'],
+  initiative: ['EU-INIT-01', 'EU-INIT-02', 'EU-INIT-03', 'EU-INIT-04', 'EU-INIT-06', 'EU-INIT-05']
 }
 
 /** Position `line:column` of the first occurrence of `needle` in the JSON text of a module. */
@@ -19,7 +20,7 @@ function positionOf (text: string, needle: string): string {
 t.test('EU module loads its sections', t => {
   const module = loadPolicyModule(POLICIES, 'eu')
   t.equal(module.jurisdiction, 'EU')
-  t.equal(module.version, '2026-12-04.2')
+  t.equal(module.version, '2026-12-04.3')
   for (const [section, ids] of Object.entries(EU_RULES)) {
     t.same(module.rules.filter(rule => rule.section === section).map(rule => rule.id), ids, section)
   }

@@ -80,10 +80,11 @@ t.test('record changed by one byte is rejected', async t => {
   t.equal(response.type, 'share-result')
   const result = (response as any).results[0]
   t.equal(result.status, 'rejected')
-  t.equal(result.code, 'ERR_SIG_INVALID')
+  // The altered value no longer matches the originator's salted digest of that field.
+  t.equal(result.code, 'ERR_SIG_DISCLOSURE_INVALID')
   t.equal(await de().store.getRecord('urn:nfp:se:firearm:tamper-1'), undefined, 'nothing is stored')
   const audit = await de().store.listAudit(0, 1000)
-  t.ok(audit.some((e: any) => e.event === 'record.rejected' && e.code === 'ERR_SIG_INVALID'), 'rejection is audited')
+  t.ok(audit.some((e: any) => e.event === 'record.rejected' && e.code === 'ERR_SIG_DISCLOSURE_INVALID'), 'rejection is audited')
 })
 
 t.test('sender claiming another jurisdiction is refused', async t => {
@@ -140,10 +141,13 @@ t.test('removed field never reaches the recipient', async t => {
 
   const received = await de().store.getRecord('urn:nfp:se:person:witness-1')
   for (const field of outcome.decision.removedFields) t.equal(received.signed.record[field], undefined, `${field} is absent at DE`)
-  t.same(received.signed.record.redactedFields, [...outcome.decision.removedFields].sort())
   t.notOk(JSON.stringify(received).includes('1980-02-03'), 'the value appears nowhere in the stored copy')
 
   const local = await se().store.getRecord('urn:nfp:se:person:witness-1')
+  const present = outcome.decision.removedFields.filter((f: string) => local.signed.record[f] !== undefined).map((f: string) => `/${f}`).sort()
+  t.ok(present.length > 0, 'the witness record had fields to remove')
+  t.same(received.removed, present.map((path: string) => ({ path, by: 'SE' })), 'DE knows which fields SE removed')
+  t.equal(received.signed.signature.batch, local.signed.signature.batch, 'the originator signature still covers the copy')
   t.equal(local.signed.record.dateOfBirth, '1980-02-03', 'the sender keeps its full record')
 })
 
@@ -251,17 +255,22 @@ t.test('rejections of one message share an audit entry', async t => {
 
 t.test('nested field removal reaches no recipient', async t => {
   const { outgoingCopy } = await import('../../src/outgoing.ts')
+  const { commitRecord, signRecordBatch } = await import('../../../protocol/src/index.ts')
   const stored = await se().store.getRecord('urn:nfp:se:person:witness-1')
-  const record = { ...stored.signed.record, provenance: { ...stored.signed.record.provenance, sourceReference: 'SECRET-4711' } }
+  const { versionHash: _v, ...content } = stored.signed.record
   const key = { privateKey: cluster.node('SE').service.identity.signing.privateKey, kid: cluster.node('SE').service.identity.signing.kid }
+  const [signed] = await signRecordBatch([commitRecord({ ...content, provenance: { ...content.provenance, sourceReference: 'SECRET-4711' } })], key, 'SE')
+  const sender = { jurisdiction: 'SE', key }
   const removing = (removedFields: string[]): any => ({ effect: 'permit', removedFields, withheldLinks: [], attached: { rules: [] }, approvals: [], reasons: [] })
-  const copy = await outgoingCopy({ ...stored.signed, record }, removing(['provenance.sourceReference', 'identityDocuments.documentNumber']), key).catch((e: unknown) => e)
-  // identityDocuments.documentNumber is required inside each document, so that removal is refused.
+  const copy = await outgoingCopy(signed!, removing(['provenance.sourceReference', 'identityDocuments.documentNumber']), sender).catch((e: unknown) => e)
+  // identityDocuments.documentNumber lies inside a disclosure unit, so the originator would
+  // sign a new version without it. The number is required inside each document, so that fails.
   t.equal((copy as any).code, 'ERR_RECORD_INVALID')
-  const ok = await outgoingCopy({ ...stored.signed, record }, removing(['provenance.sourceReference']), key)
-  t.equal(ok.record.provenance.sourceReference, undefined)
+  const ok = await outgoingCopy(signed!, removing(['provenance.sourceReference']), sender)
+  t.equal(ok.signed.record.provenance.sourceReference, undefined)
   t.notOk(JSON.stringify(ok).includes('SECRET-4711'))
-  t.same(ok.record.redactedFields, ['provenance.sourceReference'])
+  t.same(ok.removed, ['/provenance/sourceReference'])
+  t.equal(ok.signed.record.versionHash, signed!.record.versionHash, 'redaction keeps the version')
 })
 
 t.test('forged hop is rejected', async t => {

@@ -1,5 +1,6 @@
 import { Type } from 'typebox'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { COPY_EXEMPTIONS } from '../../policy/copies.ts'
 import { APPROVER_ROLES } from '../../policy/index.ts'
 import type { ApproverRole } from '../../policy/index.ts'
 import type { RequestService } from '../../requests/service.ts'
@@ -62,9 +63,16 @@ export function caseRoutes (requests: RequestService): FastifyPluginAsyncTypebox
         summary: 'Send the answer: permitted records, signed, and a reasoned refusal for the rest',
         tags: ['cases'],
         params: CaseParams,
-        body: Type.Object({ actor: Actor }, { additionalProperties: false }),
+        body: Type.Object({
+          actor: Actor,
+          europolCopy: Type.Optional(Type.Object({ copy: Type.Boolean(), reason: Type.String({ minLength: 3, maxLength: 2000 }) }, { additionalProperties: false, description: 'The case-by-case assessment of Art. 12 for this answer.' })),
+          copyExemption: Type.Optional(Type.Union(COPY_EXEMPTIONS.map(e => Type.Literal(e)), { description: 'An exemption of Art. 4(2) from the copy to a Single Point of Contact.' }))
+        }, { additionalProperties: false }),
         response: { 200: Tracked, ...errorResponses }
       }
-    }, async (request) => await requests.sendAnswer(request.params.id, request.body.actor))
+    }, async (request) => await requests.sendAnswer(request.params.id, request.body.actor, {
+      ...(request.body.europolCopy === undefined ? {} : { europolCopy: request.body.europolCopy }),
+      ...(request.body.copyExemption === undefined ? {} : { copyExemption: request.body.copyExemption })
+    }))
   }
 }

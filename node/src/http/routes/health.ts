@@ -1,9 +1,10 @@
 import { Type } from 'typebox'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { ModelRuntime } from '../../models/runtime.ts'
 import type { NodeService } from '../../service.ts'
 
 /** Reports that the node is up, and which jurisdiction and peer id it speaks for. Needs no token. */
-export function healthRoutes (service: NodeService): FastifyPluginAsyncTypebox {
+export function healthRoutes (service: NodeService, models?: ModelRuntime): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get('/health', {
       schema: {
@@ -18,7 +19,13 @@ export function healthRoutes (service: NodeService): FastifyPluginAsyncTypebox {
             federation: Type.String(),
             members: Type.Array(Type.String()),
             policy: Type.Object({ jurisdiction: Type.String(), version: Type.String(), hash: Type.String() }),
-            listen: Type.Array(Type.String())
+            listen: Type.Array(Type.String()),
+            models: Type.Object({
+              available: Type.Boolean({ description: 'Whether record linking and listing triage can run.' }),
+              reason: Type.Optional(Type.String()),
+              runtime: Type.String(),
+              models: Type.Array(Type.Object({ name: Type.String(), sha256: Type.String() }))
+            })
           })
         }
       }
@@ -29,7 +36,8 @@ export function healthRoutes (service: NodeService): FastifyPluginAsyncTypebox {
       federation: service.membership.federation,
       members: service.membership.members.map(m => m.jurisdiction),
       policy: { jurisdiction: service.policy.jurisdiction, version: service.policy.version, hash: service.policy.hash },
-      listen: service.network.getMultiaddrs().map(a => a.toString())
+      listen: service.network.getMultiaddrs().map(a => a.toString()),
+      models: models?.status ?? { available: false, reason: 'this node was started without linking and triage', runtime: 'none', models: [] }
     }))
   }
 }

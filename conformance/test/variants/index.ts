@@ -1,0 +1,92 @@
+import { computeVersionHash, errors, signStatement, validateRecord } from '@ceasefire/protocol'
+import type { KeyResolver, NfpRecord } from '@ceasefire/protocol'
+import { defaultComponents } from '../../../node/src/components.ts'
+import type { NodeComponents } from '../../../node/src/components.ts'
+import type { Decision } from '../../../node/src/policy/index.ts'
+
+/**
+ * Deliberately broken variants of the reference node. Each replaces one component and names
+ * the tests the suite must fail against it, and no others. They exist only here, in test code.
+ */
+export interface Variant {
+  name: string
+  description: string
+  components: Partial<NodeComponents>
+  expectedFailures: string[]
+}
+
+/** Checks everything a receiver checks in SPEC section 5 for a version 1 signature except the signature bytes. */
+async function verifyV1WithoutSignature (signed: unknown, resolveKey: KeyResolver): Promise<NfpRecord> {
+  const { record, signature } = signed as { record: NfpRecord, signature: { protected: string, signature: string } }
+  if (signature?.protected === '' || signature?.signature === '') throw new errors.SignatureMissingError('record is not signed')
+  const header = JSON.parse(Buffer.from(signature.protected, 'base64url').toString()) as { alg?: string, typ?: string, kid?: string }
+  if (header.alg !== 'EdDSA' || header.typ !== 'nfp-record+jws') throw new errors.SignatureInvalidError('wrong header')
+  const key = await resolveKey(record.provenance.jurisdiction, String(header.kid), record.provenance.modified)
+  if (key === undefined) throw new errors.SignatureUnknownKeyError('unknown key')
+  // Broken on purpose: the signature is never verified.
+  const valid = validateRecord(record)
+  if (valid.versionHash !== computeVersionHash(valid)) throw new errors.RecordVersionMismatchError('version hash')
+  return valid
+}
+
+/** True for an envelope whose signature names a version, that is, not version 1. */
+function carriesSignatureVersion (signed: unknown): boolean {
+  return (signed as { signature?: { version?: unknown } }).signature?.version !== undefined
+}
+
+/** Turns a deny into a permit, as a node that ignores its policy would. */
+function ignoreDeny (decision: Decision): Decision {
+  return decision.effect === 'deny' ? { ...decision, effect: 'permit' } : decision
+}
+
+export const VARIANTS: Variant[] = [
+  {
+    name: 'accepts-tampered-records',
+    description: 'record verification skips the signature check',
+    components: {
+      createRecordVerifier: (resolveKey, options) => {
+        const verify = defaultComponents.createRecordVerifier(resolveKey, options)
+        // NOTE: only version 1 envelopes skip the check; the suite's record vectors are version 1.
+        return async (signed) => carriesSignatureVersion(signed) ? await verify(signed) : { record: await verifyV1WithoutSignature(signed, resolveKey), signatureVersion: 1, removedPaths: [] }
+      }
+    },
+    expectedFailures: ['SIG-5-4/record-other-key-same-kid', 'SIG-5-4/record-tampered-field']
+  },
+  {
+    name: 'ignores-inbound-deny',
+    description: 'inbound policy never denies',
+    components: { evaluateInbound: (...args) => ignoreDeny(defaultComponents.evaluateInbound(...args)) },
+    expectedFailures: ['POL-7-2']
+  },
+  {
+    name: 'ignores-outbound-deny',
+    description: 'outbound policy never denies, so a denied record leaves',
+    components: { evaluateOutbound: (...args) => ignoreDeny(defaultComponents.evaluateOutbound(...args)) },
+    expectedFailures: ['POL-7-1']
+  },
+  {
+    name: 'wrong-deadline',
+    description: 'request clock gives every request the 7-day limit, also urgent ones',
+    components: { openClock: (receivedAt, urgent, access) => ({ ...defaultComponents.openClock(receivedAt, urgent, access), limitHours: 168 }) },
+    expectedFailures: ['REQ-9.3-2', 'REQ-9.3-3']
+  },
+  {
+    name: 'wrong-code-for-unknown-key',
+    description: 'record verification reports an unknown key as ERR_SIG_INVALID',
+    components: {
+      createRecordVerifier: (resolveKey, options) => {
+        const verify = defaultComponents.createRecordVerifier(resolveKey, options)
+        return async (signed) => await verify(signed).catch((err: unknown) => {
+          throw err instanceof errors.SignatureUnknownKeyError ? new errors.SignatureInvalidError('record signature verification failed') : err
+        })
+      }
+    },
+    expectedFailures: ['SIG-5-3/record-unknown-kid']
+  },
+  {
+    name: 'receipt-over-other-results',
+    description: 'receipts are signed over an empty result list instead of the results sent',
+    components: { signReceipt: async (payload, key) => await signStatement('receipt', { ...payload, results: [] }, key) },
+    expectedFailures: ['SHARE-6.5-1']
+  }
+]

@@ -1,0 +1,93 @@
+import t from 'tap'
+import { join } from 'node:path'
+import { evaluateDirect, hitTokensOf, normaliseIdentifier, oprfInputOf } from '../../../protocol/src/index.ts'
+import type { IdentifierInput, IdentifierType, NfpRecord } from '../../../protocol/src/index.ts'
+import { HitIndex } from '../../src/hits/hit-index.ts'
+import { NodeStore } from '../../src/store/store.ts'
+import type { StoredRecord } from '../../src/store/store.ts'
+import type { Decision } from '../../src/policy/index.ts'
+
+// The index only reads `effect`, `reasons` and `module.hash` of a decision.
+const permit = { effect: 'permit', reasons: [{ ruleId: 'TEST-PERMIT' }], module: { hash: 'sha256:test' } } as unknown as Decision
+const deny = { effect: 'deny', reasons: [{ ruleId: 'TEST-DENY' }], module: { hash: 'sha256:test' } } as unknown as Decision
+
+function stored (id: string, fields: Record<string, unknown>): StoredRecord {
+  const record = { id, type: 'Firearm', provenance: { jurisdiction: 'SE' }, ...fields } as unknown as NfpRecord
+  return { signed: { record, signature: { protected: '', signature: '' } }, origin: 'local', hops: [], storedAt: '2026-12-04T10:00:00Z' } as StoredRecord
+}
+
+async function tokenOf (store: NodeStore, input: IdentifierInput): Promise<{ token: string, tag: string }> {
+  const identifier = normaliseIdentifier(input)
+  const key = await store.read<{ secretKey: string }>('hit-index', `k!${identifier.type}`)
+  const { tag, token } = hitTokensOf(evaluateDirect(Uint8Array.from(Buffer.from(key!.secretKey, 'hex')), oprfInputOf(identifier)))
+  return { token: Buffer.from(token).toString('hex'), tag: Buffer.from(tag).toString('hex') }
+}
+
+const serial = (serialNumber: string): IdentifierInput => ({ type: 'firearm-serial', serialNumber, make: 'Glock' })
+
+t.test('hit index follows writes and deletions', async t => {
+  const path = join(t.testdir(), 'db')
+  const store = await NodeStore.open(path)
+  const index = await HitIndex.open(store, () => permit)
+  const type: IdentifierType = 'firearm-serial'
+
+  await store.commit({ record: stored('urn:nfp:se:firearm:1', { serialNumber: 'ABC-123', make: 'Glock' }), audit: [] })
+  const first = await tokenOf(store, serial('abc123'))
+  t.same(index.lookup(type, first.token), [{ recordId: 'urn:nfp:se:firearm:1', jurisdiction: 'SE' }])
+  t.equal(index.filterState(type).version, 1)
+  t.same(index.filterPage(type, 0).tags, [first.tag])
+
+  await store.commit({ record: stored('urn:nfp:se:firearm:1', { serialNumber: 'XYZ-999', make: 'Glock' }), audit: [] })
+  const second = await tokenOf(store, serial('XYZ999'))
+  t.same(index.lookup(type, first.token), [], 'old serial is gone after an update')
+  t.equal(index.lookup(type, second.token).length, 1)
+  t.equal(index.filterState(type).version, 2)
+  t.same(await index.deltaSince(type, 1), { added: [second.tag], removed: [first.tag], version: 2 })
+  t.same(await index.deltaSince(type, 0), { added: [second.tag], removed: [], version: 2 }, 'deltas combine')
+
+  await store.commit({ deleteRecordId: 'urn:nfp:se:firearm:1', audit: [] })
+  t.same(index.lookup(type, second.token), [], 'deleted record leaves the index')
+  t.equal(index.filterPage(type, 0).total, 0)
+  t.equal(index.filterState(type).version, 3)
+  await store.close()
+})
+
+t.test('hit index survives a restart', async t => {
+  const path = join(t.testdir(), 'db')
+  let store = await NodeStore.open(path)
+  await HitIndex.open(store, () => permit)
+  await store.commit({ record: stored('urn:nfp:se:firearm:1', { serialNumber: 'ABC123', make: 'Glock' }), audit: [] })
+  await store.commit({ record: stored('urn:nfp:se:firearm:2', { serialNumber: 'abc 123', make: 'GLOCK' }), audit: [] })
+  const { token } = await tokenOf(store, serial('ABC123'))
+  await store.close()
+
+  store = await NodeStore.open(path)
+  const index = await HitIndex.open(store, () => permit)
+  t.same(index.lookup('firearm-serial', token).map(match => match.recordId).sort(), ['urn:nfp:se:firearm:1', 'urn:nfp:se:firearm:2'])
+  t.equal(index.filterPage('firearm-serial', 0).total, 1, 'two records with one serial share one tag')
+  t.equal(index.size('firearm-serial'), 2)
+  await store.close()
+})
+
+t.test('hit index policy keeps records out', async t => {
+  const store = await NodeStore.open(join(t.testdir(), 'db'))
+  const index = await HitIndex.open(store, () => deny)
+  const { audit } = await store.commit({ record: stored('urn:nfp:se:firearm:1', { serialNumber: 'ABC123', make: 'Glock' }), audit: [] })
+  const { token } = await tokenOf(store, serial('ABC123'))
+  t.same(index.lookup('firearm-serial', token), [])
+  t.equal(index.filterPage('firearm-serial', 0).total, 0)
+  t.equal(audit[0]?.event, 'hit.index', 'the index decision is audited')
+  t.equal(audit[0]?.decision, 'deny')
+  t.same(audit[0]?.rules, ['TEST-DENY'])
+  await store.close()
+})
+
+t.test('hit index skips invalid identifiers', async t => {
+  const store = await NodeStore.open(join(t.testdir(), 'db'))
+  const index = await HitIndex.open(store, () => permit)
+  const wallet = stored('urn:nfp:se:cryptowallet:1', { type: 'CryptoWallet', chain: 'bitcoin', address: '1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNb' })
+  await store.commit({ record: wallet, audit: [] })
+  t.equal(index.filterPage('wallet-address', 0).total, 0, 'an address with a bad checksum is not indexed')
+  t.equal((await store.listRecords({ limit: 10 })).length, 1, 'the record itself is stored')
+  await store.close()
+})
