@@ -7,8 +7,8 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pino } from 'pino'
-import { canonicalize, computeVersionHash, signRecord, validateRecord } from '../../protocol/src/index.ts'
-import type { NfpRecord, SignedRecord, SigningKey } from '../../protocol/src/index.ts'
+import { canonicalize, commitRecord, computeVersionHash, signRecordBatch, validateRecord } from '../../protocol/src/index.ts'
+import type { AnySignedRecord, NfpRecord, SigningKey } from '../../protocol/src/index.ts'
 import { loadConfig } from '../../node/src/config.ts'
 import { startNode } from '../../node/src/runtime.ts'
 import type { RunningNode } from '../../node/src/runtime.ts'
@@ -21,6 +21,9 @@ export type { Cluster } from '../../node/test/helpers/cluster.ts'
 
 /** Records per store commit when seeding. */
 const SEED_BATCH = 2000
+
+/** Records under one batch signature when seeding, below the 1,024 that the node's signing queue puts under one root. */
+const SIGN_BATCH = 1000
 
 /** Text that pads a Firearm record's canonical form to about 1 KiB. */
 const PADDING = 'Seized pistol, serial number partly filed off; grip panels replaced. '.repeat(9)
@@ -61,11 +64,29 @@ export interface SeedOptions {
   origin: 'local' | 'received'
   from?: string
   holder?: string
-  /** Signs every record with this key; without it, all records carry one placeholder signature. */
+  /** Signs every record with this key (signature version 2); without it, all records carry one placeholder signature. */
   key?: { privateKey: SigningKey, kid: string }
   /** Collection writes to add for each record, such as outbox items and disclosures. */
   writesFor?: (stored: StoredRecord, index: number) => CollectionWrite[]
   onProgress?: (done: number) => void
+}
+
+/**
+ * Signs records with signature version 2 in batches of SIGN_BATCH under one root each, as a
+ * node's signing queue does for records ingested together.
+ */
+async function signVersion2 (records: NfpRecord[], key: { privateKey: SigningKey, kid: string }, jurisdiction: string): Promise<AnySignedRecord[]> {
+  const signed: AnySignedRecord[] = []
+  for (let from = 0; from < records.length; from += SIGN_BATCH) {
+    const committed = records.slice(from, from + SIGN_BATCH).map(record => {
+      const { versionHash: _v1, ...content } = record
+      const entry = commitRecord(content)
+      validateRecord(entry.record)
+      return entry
+    })
+    signed.push(...await signRecordBatch(committed, key, jurisdiction))
+  }
+  return signed
 }
 
 /**
@@ -79,9 +100,9 @@ export async function seedStore (store: NodeStore, options: SeedOptions): Promis
   for (let from = 0; from < options.total; from += SEED_BATCH) {
     const records = Array.from({ length: Math.min(SEED_BATCH, options.total - from) }, (_, i) => benchRecord(options.jurisdiction, `${options.prefix}-${from + i}`))
     const key = options.key
-    const signed: SignedRecord[] = key === undefined
+    const signed: AnySignedRecord[] = key === undefined
       ? records.map(record => ({ record, signature: placeholder }))
-      : await Promise.all(records.map(async record => await signRecord(record, key)))
+      : await signVersion2(records, key, options.jurisdiction)
     const writes: RecordWrite[] = []
     const collections: CollectionWrite[] = []
     for (const [i, s] of signed.entries()) {
