@@ -62,7 +62,8 @@ async function runPair (records: number, fresh: number, log: (line: string) => v
     deMember.addresses = [`/ip4/127.0.0.1/tcp/${proxy.port}/p2p/${deMember.peerId}`]
     writeFileSync(federationPath, JSON.stringify(membership, null, 2) + '\n')
 
-    await de.start()
+    // The first start on a seeded store builds the hit index over every record.
+    await de.start({ timeoutMs: 1_800_000 })
     se = await startNode(loadConfig(seProcess.configPath), pino({ level: 'silent' }))
     const dePeer = peerIdFromString(deMember.peerId)
     // Identify adds the port DE listens on to SE's peer store, so each dial is pointed back at the relay.

@@ -112,6 +112,8 @@ export interface Commit {
   deleteRecordId?: string
   /** Runs the record observer again for this stored record, unchanged, as when the hit index policy changed. */
   reobserveRecordId?: string
+  /** Runs the record observer again for each of these stored records, as `reobserveRecordId` does for one. */
+  reobserveRecordIds?: string[]
   writes?: CollectionWrite[]
   /**
    * Runs inside the commit queue with the stored version of `record`, before anything is
@@ -349,6 +351,12 @@ export class NodeStore {
     if (change.reobserveRecordId !== undefined) {
       const existing = await this.getRecord(change.reobserveRecordId)
       if (existing !== undefined) observe(existing, existing)
+    }
+    const reobserved = change.reobserveRecordIds ?? []
+    if (reobserved.length > 0) {
+      for (const existing of await this.#records.getMany(reobserved) as unknown as Array<StoredRecord | undefined>) {
+        if (existing !== undefined) observe(existing, existing)
+      }
     }
 
     for (const write of [...change.writes ?? [], ...observed.flatMap(result => result.writes)]) {
