@@ -86,8 +86,16 @@ export class NodeProcess {
     return this.#child !== undefined && this.#child.exitCode === null && this.#child.signalCode === null
   }
 
-  /** Spawns the node and waits until it passes the health check of its HTTP API. */
-  async start (): Promise<void> {
+  /** Process id of the running node, or undefined when it is not running. */
+  get pid (): number | undefined {
+    return this.running ? this.#child?.pid : undefined
+  }
+
+  /**
+   * Spawns the node and waits until it passes the health check of its HTTP API, for up to
+   * `timeoutMs` (default 30 s; a first start on a large store rebuilds indexes and takes longer).
+   */
+  async start (options: { timeoutMs?: number } = {}): Promise<void> {
     if (this.running) throw new errors.InternalError(`node ${this.jurisdiction} is already running`)
     const log = openSync(this.logPath, 'a')
     // The pipe on stdin closes when this process dies, however it dies, and the node then stops.
@@ -95,7 +103,7 @@ export class NodeProcess {
     closeSync(log)
     this.#child = child
     this.starts++
-    await this.#waitHealthy(child)
+    await this.#waitHealthy(child, options.timeoutMs ?? START_TIMEOUT_MS)
   }
 
   /** Kills the node with SIGKILL, so it gets no chance to finish or flush anything, and waits for its exit. */
@@ -128,8 +136,8 @@ export class NodeProcess {
     }
   }
 
-  async #waitHealthy (child: ChildProcess): Promise<void> {
-    const deadline = Date.now() + START_TIMEOUT_MS
+  async #waitHealthy (child: ChildProcess, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs
     while (Date.now() < deadline) {
       if (child.exitCode !== null || child.signalCode !== null) {
         throw new errors.InternalError(`node ${this.jurisdiction} exited (${child.signalCode ?? `status ${String(child.exitCode)}`}) while starting. Its log ${this.logPath} ends with:\n${this.logTail()}`)
@@ -143,7 +151,7 @@ export class NodeProcess {
       await sleep(50)
     }
     child.kill('SIGKILL')
-    throw new errors.PeerTimeoutError(`node ${this.jurisdiction} did not pass its health check within ${START_TIMEOUT_MS} ms. See its log ${this.logPath}`)
+    throw new errors.PeerTimeoutError(`node ${this.jurisdiction} did not pass its health check within ${timeoutMs} ms. See its log ${this.logPath}`)
   }
 }
 

@@ -28,7 +28,11 @@ Run options:
                        an identifier type (such as vin) the node's hitQueries policy forbids
                        the test member to query; without it that test is reported not applicable
   --only PREFIX        run only tests whose id starts with PREFIX (repeatable), e.g. SIG-5 (sections 5 and 5.2)
-  --help
+  --help, -h           print this help and exit
+
+keygen writes the test member's private keys to --out and prints its member entry (JSON) to
+standard output. Save the entry and give it to the federation authority, which adds it with
+\`nfp federation add-member --member FILE\`. The key file itself stays with you.
 
 keygen options:
   --out FILE           where to write the new key file (mode 600; an existing file is kept)
@@ -53,7 +57,7 @@ async function main (argv: string[]): Promise<number> {
       out: { type: 'string' },
       only: { type: 'string', multiple: true },
       'hit-forbidden-type': { type: 'string' },
-      help: { type: 'boolean' }
+      help: { type: 'boolean', short: 'h' }
     },
     strict: true
   })
@@ -91,9 +95,13 @@ async function main (argv: string[]): Promise<number> {
 async function keygen (argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: { out: { type: 'string' }, jurisdiction: { type: 'string', default: 'XC' }, address: { type: 'string', multiple: true } },
+    options: { out: { type: 'string' }, jurisdiction: { type: 'string', default: 'XC' }, address: { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' } },
     strict: true
   })
+  if (values.help === true) {
+    process.stdout.write(HELP)
+    return 0
+  }
   if (values.out === undefined) throw new UsageError('keygen needs --out FILE')
   if (!/^[A-Z]{2}$/.test(values.jurisdiction)) throw new UsageError(`--jurisdiction must be two upper-case letters, got ${values.jurisdiction}`)
   const { member } = await createMemberKey(values.out, values.jurisdiction).catch((err: NodeJS.ErrnoException) => {

@@ -1,11 +1,11 @@
 import { NfpError, errors, expandRecord, verifyStatement } from '@ceasefire/protocol'
 import type {
-  DeletionItem, Hop, KeyResolver, Membership, NfpRecord, RecordItem, RecordVerifier, RevocationItem, ShareItemResult, ShareRequest, ShareResponse, SigningKey
+  DeletionItem, Hop, KeyResolver, Membership, NfpRecord, RecordItem, RecordVerifier, RevocationItem, ShareItem, ShareItemResult, ShareRequest, ShareResponse, SigningKey
 } from '@ceasefire/protocol'
 import type { Logger } from 'pino'
 import type { NodeComponents } from './components.ts'
 import type { Decision, PolicyModule } from './policy/index.ts'
-import type { AuditDraft, NodeStore, RemovedField, StoredRecord } from './store/store.ts'
+import type { AuditDraft, NodeStore, RecordWrite, RemovedField, StoredRecord } from './store/store.ts'
 
 /** Dependencies of the inbound path on the node. */
 export interface InboundContext {
@@ -65,9 +65,12 @@ const MAX_IDS_IN_REJECTION_ENTRY = 10
 
 /**
  * Handles a share request from an authenticated peer and returns the results with a receipt
- * signed by this node. Each item is verified before anything is stored and committed with its
- * own audit entry. Rejections of one message share a single audit entry, so a hostile member
- * cannot grow the log by one entry per junk item.
+ * signed by this node. Every item is verified before anything is stored. The accepted records
+ * of a frame are committed together in one synced batch, each with its own audit entries, and
+ * the batch also moves the sender's cursor. A record whose version check fails inside that
+ * batch is left out with its audit entries, so nothing of it is half-written. Rejections of one
+ * message share a single audit entry, so a hostile member cannot grow the log by one entry per
+ * junk item.
  */
 export async function receiveShare (context: InboundContext, request: ShareRequest, remotePeerId: string): Promise<ShareResponse> {
   const sender = context.membership.members.find(m => m.peerId === remotePeerId)
@@ -77,18 +80,36 @@ export async function receiveShare (context: InboundContext, request: ShareReque
     return { type: 'error', messageId: request.messageId, code: errors.PeerIdentityMismatchError.code, message: `connection is authenticated as ${sender?.jurisdiction ?? 'a non-member'} to ${context.jurisdiction}, but the message says ${request.sender} to ${request.receiver}` }
   }
 
+  // Record items are checked concurrently, so their WebCrypto signature checks can overlap.
+  // Nothing is written until every item is checked.
+  const checks = await Promise.all(request.items.map(async (item) => {
+    if (item.kind !== 'record') return undefined
+    return await checkRecordItem(context, item, request).then(value => ({ value }), (err: unknown) => ({ err }))
+  }))
+
   const results: ShareItemResult[] = []
+  const batch = new FrameBatch(context, request)
   for (const [index, item] of request.items.entries()) {
     try {
-      if (item.kind === 'record') results.push(await receiveRecord(context, index, item, request))
-      else if (item.kind === 'revocation') results.push(await receiveRevocation(context, index, item, request))
-      else results.push(await receiveDeletion(context, index, item))
+      const check = checks[index]
+      if (check === undefined) {
+        // A revocation may delete a record stored earlier in this frame, so those go first.
+        await batch.flush(index - 1, results)
+        if (item.kind === 'revocation') results[index] = await receiveRevocation(context, index, item, request)
+        else results[index] = await receiveDeletion(context, index, item as DeletionItem)
+      } else if ('err' in check) {
+        throw check.err
+      } else if (check.value.decision.effect === 'require-approval') {
+        await batch.flush(index - 1, results)
+        results[index] = await holdRecord(context, index, check.value, request)
+      } else {
+        batch.add(index, check.value, results)
+      }
     } catch (err) {
-      const error = err instanceof NfpError ? err : new errors.InternalError('item could not be processed', { cause: err })
-      const id = item.kind === 'record' && typeof item.signed?.record?.id === 'string' ? item.signed.record.id : undefined
-      results.push({ index, ...(id === undefined ? {} : { id }), status: 'rejected', code: error.code, message: error.message })
+      results[index] = rejectedResult(index, item, err)
     }
   }
+  await batch.flush(request.items.length - 1, results, true)
 
   const seqTo = request.seqFrom + request.items.length - 1
   const receipt = await context.components.signReceipt({
@@ -100,17 +121,30 @@ export async function receiveShare (context: InboundContext, request: ShareReque
     results,
     at: context.now().toISOString()
   }, context.signingKey)
-
-  const cursor = await context.store.read<{ applied: number }>('cursors', `in!${request.sender}`)
-  await context.store.commit({
-    inbox: { messageId: request.messageId, sender: request.sender, receivedAt: context.now().toISOString(), results: results.map(r => ({ ...(r.id === undefined ? {} : { id: r.id }), status: r.status, ...(r.code === undefined ? {} : { code: r.code }) })) },
-    writes: [{ collection: 'cursors', key: `in!${request.sender}`, value: { applied: Math.max(cursor?.applied ?? 0, seqTo) } }],
-    audit: rejectionAudit(context, request, results)
-  })
   return { type: 'share-result', messageId: request.messageId, receiver: context.jurisdiction, results, receipt }
 }
 
-async function receiveRecord (context: InboundContext, index: number, item: RecordItem, request: ShareRequest): Promise<ShareItemResult> {
+/** A record item that passed every check that needs no stored state, with the inbound decision. */
+interface CheckedRecord {
+  record: NfpRecord
+  item: RecordItem
+  decision: Decision
+  decisionAudit: AuditDraft
+  /** Units removed from the record on its way, each with the node that removed it. */
+  removed: RemovedField[]
+  /** The `removedFields` member of the audit entries, or nothing when no unit was removed. */
+  removedFields: { removedFields?: string[] }
+}
+
+/**
+ * Verifies a record item and decides on it under the inbound policy: the originator's
+ * signature, the record schema and version hash, the JSON-LD form, ownership and the signed
+ * path. Nothing is written.
+ *
+ * NOTE: this is the one call that verifies a received record, so a new signature scheme plugs in
+ * here. The replication benchmark measures whatever it does.
+ */
+async function checkRecordItem (context: InboundContext, item: RecordItem, request: ShareRequest): Promise<CheckedRecord> {
   const { record, removedPaths } = await context.verifyRecord(item.signed)
   await expandRecord(record)
 
@@ -122,56 +156,125 @@ async function receiveRecord (context: InboundContext, index: number, item: Reco
   const decision = context.components.evaluateInbound(context.policy, record, { self: { jurisdiction: context.jurisdiction }, sender: { jurisdiction: request.sender }, now: context.now() })
   const removedFields = removedPaths.length > 0 ? { removedFields: removedPaths } : {}
   const decisionAudit: AuditDraft = { event: 'policy.decision', recordId: record.id, recordType: record.type, versionHash: record.versionHash, peer: request.sender, messageId: request.messageId, decision: decision.effect, rules: decision.reasons.map(r => r.ruleId), policyHash: decision.module.hash, ...removedFields, detail: 'inbound' }
-  if (decision.effect === 'deny') {
-    await context.store.commit({ audit: [decisionAudit] })
-    throw new errors.PolicyDeniedError(`${context.jurisdiction} does not accept \`${record.id}\` from ${request.sender}: denied by ${decisionAudit.rules?.join(', ')}`)
-  }
+  return { record, item, decision, decisionAudit, removed, removedFields }
+}
 
-  const stored: StoredRecord = {
+function storedCopy (context: InboundContext, checked: CheckedRecord, sender: string): StoredRecord {
+  const { record, item, removed } = checked
+  return {
     // Only the record and its signature are kept: nothing unsigned travels on from here.
     signed: { record, signature: signatureOf(item) } as StoredRecord['signed'],
     origin: 'received',
-    receivedFrom: request.sender,
+    receivedFrom: sender,
     hops: item.hops,
     ...(removed.length > 0 ? { removed } : {}),
     storedAt: context.now().toISOString()
   }
-  if (decision.effect === 'require-approval') {
-    // A re-delivery of a version already stored (approved) or already held changes nothing.
-    const existing = await context.store.getRecord(record.id)
-    if (existing?.signed.record.versionHash === record.versionHash) return { index, id: record.id, versionHash: record.versionHash, status: 'unchanged' }
-    const alreadyHeld = await context.store.read<HeldRecord>('quarantine', record.id)
-    if (alreadyHeld?.stored.signed.record.versionHash === record.versionHash) return { index, id: record.id, versionHash: record.versionHash, status: 'held' }
-    const held: HeldRecord = { stored, decision, messageId: request.messageId, heldAt: context.now().toISOString() }
-    await context.store.commit({
-      writes: [{ collection: 'quarantine', key: record.id, value: held }],
-      audit: [decisionAudit, { event: 'record.held', recordId: record.id, recordType: record.type, versionHash: record.versionHash, peer: request.sender, messageId: request.messageId, detail: `awaiting approval by ${decision.approvals.map(a => a.approvers.join(' or ')).join('; ')}` }]
-    })
-    context.log.info({ recordId: record.id, peer: request.sender }, 'record held for approval')
-    return { index, id: record.id, versionHash: record.versionHash, status: 'held' }
+}
+
+/**
+ * The accepted and denied records of one frame, waiting to be committed in one batch. `flush`
+ * writes them and moves the sender's cursor to the last item they cover. The last flush of a
+ * frame also writes the inbox entry and the summary of rejections.
+ */
+class FrameBatch {
+  readonly #context: InboundContext
+  readonly #request: ShareRequest
+  #entries: Array<{ index: number, write: RecordWrite, checked: CheckedRecord }> = []
+
+  constructor (context: InboundContext, request: ShareRequest) {
+    this.#context = context
+    this.#request = request
   }
 
-  let unchanged = false
-  await context.store.commit({
-    record: stored,
-    precondition: (existing) => {
-      if (existing === undefined) return
-      if (existing.signed.record.versionHash === record.versionHash) {
-        unchanged = true
-        throw new Unchanged()
-      }
-      if (!isNewer(record, existing.signed.record)) {
-        throw new errors.RecordStaleError(`record \`${record.id}\` modified ${record.provenance.modified} is not newer than the stored version modified ${existing.signed.record.provenance.modified}`)
-      }
-    },
-    audit: [decisionAudit, { event: 'record.received', recordId: record.id, recordType: record.type, versionHash: record.versionHash, peer: request.sender, messageId: request.messageId, ...removedFields, detail: `signed by ${record.provenance.jurisdiction}, path ${item.hops.map(h => h.jurisdiction).join(' > ')} > ${context.jurisdiction}${describeRemoved(removed)}` }]
-  }).catch((err: unknown) => {
-    if (!(err instanceof Unchanged)) throw err
-  })
+  add (index: number, checked: CheckedRecord, results: ShareItemResult[]): void {
+    const { record, decisionAudit } = checked
+    if (checked.decision.effect === 'deny') {
+      // The decision is logged with the frame, and nothing else of the record is written.
+      this.#entries.push({ index, write: { audit: [decisionAudit] }, checked })
+      const error = new errors.PolicyDeniedError(`${this.#context.jurisdiction} does not accept \`${record.id}\` from ${this.#request.sender}: denied by ${decisionAudit.rules?.join(', ')}`)
+      results[index] = { index, id: record.id, status: 'rejected', code: error.code, message: error.message }
+      return
+    }
+    const write: RecordWrite = {
+      record: storedCopy(this.#context, checked, this.#request.sender),
+      precondition: (existing) => {
+        if (existing === undefined) return
+        if (existing.signed.record.versionHash === record.versionHash) throw new Unchanged()
+        if (!isNewer(record, existing.signed.record)) {
+          throw new errors.RecordStaleError(`record \`${record.id}\` modified ${record.provenance.modified} is not newer than the stored version modified ${existing.signed.record.provenance.modified}`)
+        }
+      },
+      audit: [decisionAudit, { event: 'record.received', recordId: record.id, recordType: record.type, versionHash: record.versionHash, peer: this.#request.sender, messageId: this.#request.messageId, ...checked.removedFields, detail: `signed by ${record.provenance.jurisdiction}, path ${checked.item.hops.map(h => h.jurisdiction).join(' > ')} > ${this.#context.jurisdiction}${describeRemoved(checked.removed)}` }]
+    }
+    this.#entries.push({ index, write, checked })
+  }
 
-  if (unchanged) return { index, id: record.id, versionHash: record.versionHash, status: 'unchanged' }
-  context.log.info({ recordId: record.id, peer: request.sender, messageId: request.messageId }, 'record received')
-  return { index, id: record.id, versionHash: record.versionHash, status: 'stored' }
+  /**
+   * Commits the entries added so far with the cursor at item `lastIndex`, and fills in their
+   * results. With `final`, also writes the inbox entry and the rejection summary for `results`.
+   */
+  async flush (lastIndex: number, results: ShareItemResult[], final = false): Promise<void> {
+    const entries = this.#entries
+    this.#entries = []
+    if (entries.length === 0 && !final) return
+    const context = this.#context
+    const request = this.#request
+    const applied = request.seqFrom + lastIndex
+
+    const { skipped } = await context.store.commit({
+      records: entries.map(e => e.write),
+      writes: lastIndex < 0
+        ? []
+        : [{ collection: 'cursors', key: `in!${request.sender}`, update: (current?: { applied: number }) => ({ applied: Math.max(current?.applied ?? 0, applied) }) }],
+      audit: [],
+      complete: (skipped) => {
+        fillResults(entries, skipped, results)
+        if (!final) return { audit: [] }
+        return {
+          audit: rejectionAudit(context, request, results),
+          inbox: { messageId: request.messageId, sender: request.sender, receivedAt: context.now().toISOString(), results: results.map(r => ({ ...(r.id === undefined ? {} : { id: r.id }), status: r.status, ...(r.code === undefined ? {} : { code: r.code }) })) }
+        }
+      }
+    })
+    const stored = entries.filter((e, i) => e.write.record !== undefined && skipped[i] === undefined).length
+    if (stored > 0) context.log.info({ peer: request.sender, messageId: request.messageId, stored }, 'records received')
+  }
+}
+
+/** Sets the result of every batch entry from the error its precondition threw, if any. */
+function fillResults (entries: Array<{ index: number, write: RecordWrite, checked: CheckedRecord }>, skipped: Array<unknown | undefined>, results: ShareItemResult[]): void {
+  for (const [i, { index, write, checked }] of entries.entries()) {
+    if (write.record === undefined) continue
+    const { id, versionHash } = checked.record
+    const err = skipped[i]
+    if (err === undefined) results[index] = { index, id, versionHash, status: 'stored' }
+    else if (err instanceof Unchanged) results[index] = { index, id, versionHash, status: 'unchanged' }
+    else results[index] = rejectedResult(index, checked.item, err)
+  }
+}
+
+function rejectedResult (index: number, item: ShareItem, err: unknown): ShareItemResult {
+  const error = err instanceof NfpError ? err : new errors.InternalError('item could not be processed', { cause: err })
+  const id = item.kind === 'record' && typeof item.signed?.record?.id === 'string' ? item.signed.record.id : undefined
+  return { index, ...(id === undefined ? {} : { id }), status: 'rejected', code: error.code, message: error.message }
+}
+
+/** Keeps a record whose inbound decision requires approval out of the store until a person approves it. */
+async function holdRecord (context: InboundContext, index: number, checked: CheckedRecord, request: ShareRequest): Promise<ShareItemResult> {
+  const { record, decision, decisionAudit } = checked
+  // A re-delivery of a version already stored (approved) or already held changes nothing.
+  const existing = await context.store.getRecord(record.id)
+  if (existing?.signed.record.versionHash === record.versionHash) return { index, id: record.id, versionHash: record.versionHash, status: 'unchanged' }
+  const alreadyHeld = await context.store.read<HeldRecord>('quarantine', record.id)
+  if (alreadyHeld?.stored.signed.record.versionHash === record.versionHash) return { index, id: record.id, versionHash: record.versionHash, status: 'held' }
+  const held: HeldRecord = { stored: storedCopy(context, checked, request.sender), decision, messageId: request.messageId, heldAt: context.now().toISOString() }
+  await context.store.commit({
+    writes: [{ collection: 'quarantine', key: record.id, value: held }],
+    audit: [decisionAudit, { event: 'record.held', recordId: record.id, recordType: record.type, versionHash: record.versionHash, peer: request.sender, messageId: request.messageId, detail: `awaiting approval by ${decision.approvals.map(a => a.approvers.join(' or ')).join('; ')}` }]
+  })
+  context.log.info({ recordId: record.id, peer: request.sender }, 'record held for approval')
+  return { index, id: record.id, versionHash: record.versionHash, status: 'held' }
 }
 
 /**

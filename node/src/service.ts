@@ -44,6 +44,19 @@ export interface ShareOutcome {
   delivery: { status: 'stored' | 'unchanged' | 'queued', seq: number, messageId?: string }
 }
 
+/** The outcome for one record of `shareMany`. */
+export type BatchShareOutcome =
+  | { recordId: string, status: 'queued', seq: number, sentVersionHash: string, decision: Decision['effect'] }
+  | { recordId: string, status: 'rejected', code: string, message: string }
+
+/** A record that may go to a recipient: the copy to send with its hop, and the audit entries of its decision. */
+interface PreparedShare {
+  decision: Decision
+  audit: AuditDraft[]
+  item: RecordItem
+  versionHash: string
+}
+
 export interface NodeServiceInit {
   config: NodeConfig
   identity: NodeIdentity
@@ -280,6 +293,54 @@ export class NodeService {
    *   when the receiver rejected the record.
    */
   async share (recordId: string, recipient: string, options: { waitMs?: number, approvals?: Approval[], actor?: string } = {}): Promise<ShareOutcome> {
+    const prepared = await this.#prepareShare(recordId, recipient, options)
+    if ('error' in prepared) {
+      await this.store.commit({ audit: prepared.audit })
+      throw prepared.error
+    }
+    const seq = await this.outbox.enqueue(recipient, { item: prepared.item, recordId, versionHash: prepared.versionHash, disclose: true }, prepared.audit)
+    this.delivery.kick(recipient)
+
+    const done = await this.delivery.waitFor(recipient, seq, options.waitMs ?? this.config.shareTimeoutMs)
+    return this.#outcome(recordId, recipient, prepared.decision, prepared.versionHash, seq, done)
+  }
+
+  /**
+   * Shares many stored records with one member, each after its own outbound policy decision,
+   * and queues the permitted ones in one synced outbox batch. Records the policy denies or
+   * that need approvals are not queued; their decisions are audited all the same. Returns
+   * without waiting for delivery.
+   *
+   * @throws PeerUnknownError when `recipient` is not another member.
+   */
+  async shareMany (recordIds: string[], recipient: string, options: { actor?: string } = {}): Promise<BatchShareOutcome[]> {
+    // Decisions and signatures of the batch run concurrently, so their WebCrypto signing jobs can overlap.
+    const prepared = await Promise.all(recordIds.map(async (recordId) => await this.#prepareShare(recordId, recipient, options).catch((err: unknown) => {
+      if (err instanceof errors.PeerUnknownError) throw err
+      return { error: err instanceof NfpError ? err : new errors.InternalError('record could not be prepared for sharing', { cause: err }), audit: [] as AuditDraft[] }
+    })))
+
+    const rejectedAudit = prepared.flatMap(p => 'error' in p ? p.audit : [])
+    if (rejectedAudit.length > 0) await this.store.commit({ audit: rejectedAudit })
+    const queued = prepared.flatMap((p, i) => 'error' in p ? [] : [{ index: i, prepared: p }])
+    const seqs = queued.length === 0
+      ? []
+      : await this.outbox.enqueueMany(recipient, queued.map(({ index, prepared: p }) => ({ item: p.item, recordId: recordIds[index] as string, versionHash: p.versionHash, disclose: true, audit: p.audit })))
+    if (queued.length > 0) this.delivery.kick(recipient)
+
+    const seqByIndex = new Map(queued.map(({ index }, i) => [index, seqs[i] as number]))
+    return prepared.map((p, i) => {
+      const recordId = recordIds[i] as string
+      if ('error' in p) return { recordId, status: 'rejected', code: p.error.code, message: p.error.message }
+      return { recordId, status: 'queued', seq: seqByIndex.get(i) as number, sentVersionHash: p.versionHash, decision: p.decision.effect }
+    })
+  }
+
+  /**
+   * Decides on one record for one recipient and, when it may go, builds the outgoing copy and
+   * this node's signed hop. A rejection is returned with the audit entries to write for it.
+   */
+  async #prepareShare (recordId: string, recipient: string, options: { approvals?: Approval[], actor?: string }): Promise<PreparedShare | { error: NfpError, audit: AuditDraft[] }> {
     const member = this.member(recipient)
     if (member === undefined || recipient === this.jurisdiction) {
       throw new errors.PeerUnknownError(`\`${recipient}\` is not another member of federation \`${this.#membership.federation}\`; members are ${this.#membership.members.map(m => m.jurisdiction).join(', ')}`)
@@ -304,16 +365,14 @@ export class NodeService {
     }
     const audit: AuditDraft[] = [decisionAudit]
     if (decision.effect === 'deny') {
-      await this.store.commit({ audit })
       this.#log.info({ recordId, peer: recipient, rules: decisionAudit.rules }, 'share denied by policy')
-      throw Object.assign(new errors.PolicyDeniedError(`sharing \`${recordId}\` with ${recipient} is denied by ${decisionAudit.rules?.join(', ')}`), { decision })
+      return { audit, error: Object.assign(new errors.PolicyDeniedError(`sharing \`${recordId}\` with ${recipient} is denied by ${decisionAudit.rules?.join(', ')}`), { decision }) }
     }
     if (decision.effect === 'require-approval') {
       const given = options.approvals ?? []
       const missing = decision.approvals.filter(a => !given.some(g => a.approvers.includes(g.role)))
       if (missing.length > 0) {
-        await this.store.commit({ audit })
-        throw Object.assign(new errors.PolicyApprovalRequiredError(`sharing \`${recordId}\` with ${recipient} needs the approval of ${missing.map(a => `${a.approvers.join(' or ')} (${a.ruleId}: ${a.reason})`).join('; ')}; send it again with approvals`), { decision })
+        return { audit, error: Object.assign(new errors.PolicyApprovalRequiredError(`sharing \`${recordId}\` with ${recipient} needs the approval of ${missing.map(a => `${a.approvers.join(' or ')} (${a.ruleId}: ${a.reason})`).join('; ')}; send it again with approvals`), { decision }) }
       }
       audit.push({ event: 'policy.approval', recordId, peer: recipient, rules: decision.approvals.map(a => a.ruleId), detail: `outbound; ${describeApprovals(given)}` })
     }
@@ -328,12 +387,7 @@ export class NodeService {
       at,
       proof: await signStatement('hop', { by: this.jurisdiction, recordId, versionHash: signed.record.versionHash, to: recipient, at, ...(removed.length > 0 ? { removed } : {}) }, key)
     }
-    const item: RecordItem = { kind: 'record', signed, hops: [...stored.hops, hop] }
-    const seq = await this.outbox.enqueue(recipient, { item, recordId, versionHash: signed.record.versionHash, disclose: true }, audit)
-    this.delivery.kick(recipient)
-
-    const done = await this.delivery.waitFor(recipient, seq, options.waitMs ?? this.config.shareTimeoutMs)
-    return this.#outcome(recordId, recipient, decision, signed.record.versionHash, seq, done)
+    return { decision, audit, item: { kind: 'record', signed, hops: [...stored.hops, hop] }, versionHash: signed.record.versionHash }
   }
 
   #outcome (recordId: string, recipient: string, decision: Decision, versionHash: string, seq: number, done: OutboxItem | undefined): ShareOutcome {

@@ -110,6 +110,12 @@ export class PeerIdentityMismatchError extends NfpError {
   static override readonly statusCode = 403
 }
 
+/** A member sent share frames faster than the receiver admits from one peer. */
+export class PeerRateLimitedError extends NfpError {
+  static override readonly code = 'ERR_PEER_RATE_LIMITED'
+  static override readonly statusCode = 429
+}
+
 export class ApiUnreachableError extends NfpError {
   static override readonly code = 'ERR_API_UNREACHABLE'
   static override readonly statusCode = 502
@@ -354,6 +360,7 @@ export const errorClasses = {
   ERR_PEER_TIMEOUT: PeerTimeoutError,
   ERR_PEER_REJECTED: PeerRejectedError,
   ERR_PEER_IDENTITY_MISMATCH: PeerIdentityMismatchError,
+  ERR_PEER_RATE_LIMITED: PeerRateLimitedError,
   ERR_API_UNREACHABLE: ApiUnreachableError,
   ERR_POLICY_DENIED: PolicyDeniedError,
   ERR_POLICY_APPROVAL_REQUIRED: PolicyApprovalRequiredError,

@@ -74,8 +74,9 @@ const DEFAULT_REQUEST_TIMEOUT_MS = 10000
 const MAX_LISTED_MISMATCHES = 50
 
 /**
- * Starts signed audit heads for a node. It checks the whole audit log and the node's own heads,
- * signs a head and serves `/nfp/audit-head/1.0.0`. Every `intervalMs` it signs a head when the
+ * Starts signed audit heads for a node and serves `/nfp/audit-head/1.0.0`. In the background it
+ * checks the whole audit log and the node's own heads, then signs a head; requests for heads
+ * wait for that check. Every `intervalMs` it signs a head when the
  * log grew and exchanges heads with each connected member.
  *
  * @throws MembershipInvalidError when the membership does not list this node's peer id.
@@ -104,6 +105,7 @@ class AuditHeadsRunner implements AuditHeads {
   #timer: NodeJS.Timeout | undefined
   #round: Promise<void> | undefined
   #stopped = false
+  #checkedAtStart = false
 
   constructor (init: AuditHeadsInit) {
     this.#init = init
@@ -122,23 +124,34 @@ class AuditHeadsRunner implements AuditHeads {
   }
 
   async start (): Promise<void> {
-    // The whole log is checked once per start, because it can only change while the node is stopped.
+    this.#latestOwn = await this.#heads.latestOwnHead()
+    // The whole log is checked once per start, because it can only change while the node is
+    // stopped. The check runs in the background, so start-up time does not grow with the log.
+    // Signing and serving heads wait for it, because they run in the same queue.
+    void this.#serialise(async () => { await this.#checkAtStart() }).catch((err: unknown) => {
+      if (!this.#stopped) this.#log.error({ err: (err as Error).message }, 'audit log check at start failed')
+    })
+    void this.signHead().catch((err: unknown) => {
+      if (!this.#stopped) this.#log.error({ err: (err as Error).message }, 'could not sign an audit head after the check at start')
+    })
+    await handleAuditHeadRequests(this.#init.network, async (request, remote) => await this.#respond(request, remote), this.#log, this.#init.readTimeoutMs ?? AUDIT_HEAD_READ_TIMEOUT_MS)
+    this.#schedule()
+  }
+
+  async #checkAtStart (): Promise<void> {
+    const started = performance.now()
     const chain = await this.#scanner.advance()
     const ownHeads = await checkOwnHeads(this.#levels, this.#jurisdiction, this.#resolveKey)
     this.#brokenAt = lowestFailure(chain, ownHeads)
-    this.#latestOwn = await this.#heads.latestOwnHead()
+    this.#checkedAtStart = true
 
     if (this.#brokenAt === undefined) {
-      this.#log.info({ entries: chain.entries, seq: chain.head.seq, ownHeads: ownHeads.checked }, 'audit log verified')
+      this.#log.info({ entries: chain.entries, seq: chain.head.seq, ownHeads: ownHeads.checked, ms: Math.round(performance.now() - started) }, 'audit log verified')
     } else {
       const problem = chain.broken?.seq === this.#brokenAt ? chain.broken.message : ownHeads.problems.find(p => p.seq === this.#brokenAt)?.message
       this.#log.error({ seq: this.#brokenAt, problem }, 'audit log check failed; no new audit heads are signed until the log passes its check again')
       await this.#init.store.commit({ audit: [{ event: 'audit.verify-failed', detail: `seq ${this.#brokenAt}: ${problem ?? 'check failed'}` }] })
     }
-
-    await this.signHead()
-    await handleAuditHeadRequests(this.#init.network, async (request, remote) => await this.#respond(request, remote), this.#log, this.#init.readTimeoutMs ?? AUDIT_HEAD_READ_TIMEOUT_MS)
-    this.#schedule()
   }
 
   async signHead (): Promise<SignedAuditHead | undefined> {
@@ -208,6 +221,9 @@ class AuditHeadsRunner implements AuditHeads {
     await this.#init.network.unhandle(AUDIT_HEAD_PROTOCOL).catch((err: unknown) => {
       this.#log.warn({ err: (err as Error).message }, 'could not unregister the audit head protocol')
     })
+    // A node stopped before its check at start finished signs no last head, since the head
+    // would wait for the whole check.
+    if (!this.#checkedAtStart) return
     try {
       await this.signHead()
     } catch (err) {

@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { NfpError, errors, validateMembership } from '@ceasefire/protocol'
-import type { Membership } from '@ceasefire/protocol'
+import { NfpError } from '@ceasefire/protocol'
 import { openAuditLevels } from '../audit/levels.ts'
 import { membershipKeyResolver } from '../audit/signed-head.ts'
 import { verifyAuditLog } from '../audit/verify.ts'
 import type { AuditVerifyReport } from '../audit/verify.ts'
 import { loadConfig } from '../config.ts'
+import { loadMembership } from '../federation/load-membership.ts'
 import type { Command } from './args.ts'
 import { UsageError, formatHelp, parseCommandArgs } from './args.ts'
 import { ApiClient } from './client.ts'
@@ -99,7 +99,9 @@ async function verifyStoppedNode (values: OptionValues): Promise<AuditVerifyRepo
   }
   if (values['token-file'] !== undefined) throw new UsageError('--token-file is used only with --api; remove it, or use --api instead of --config')
   const config = loadConfig(values.config)
-  const membership = await readMembership(config.federationFile)
+  // The membership contains the keys that verify the node's signed heads. It is loaded as at
+  // start, so a signed federation file and a newer accepted version are read too.
+  const { membership } = await loadMembership(config)
   const { levels, close } = await openAuditLevels(join(config.dataDir, 'db'))
   try {
     return await verifyAuditLog(levels, { jurisdiction: config.jurisdiction, resolveKey: membershipKeyResolver(() => membership) })
@@ -119,16 +121,6 @@ async function verifyRunningNode (values: OptionValues): Promise<AuditVerifyRepo
     throw new UsageError(`cannot read token file ${tokenFile}: ${(err as Error).message}`)
   }
   return await new ApiClient(values.api as string, token).request<AuditVerifyReport>('GET', '/audit/verify')
-}
-
-async function readMembership (path: string): Promise<Membership> {
-  let document: unknown
-  try {
-    document = JSON.parse(readFileSync(path, 'utf8'))
-  } catch (err) {
-    throw new errors.MembershipInvalidError(`cannot read federation file \`${path}\`, which lists the keys that verify the node's heads: ${(err as Error).message}`, { cause: err })
-  }
-  return await validateMembership(document, `federation file \`${path}\``)
 }
 
 /** Formats a report as lines of text, the first broken entry and each failing head first. */

@@ -1,12 +1,12 @@
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
-import { NfpError, generateSigningKey, importSigningKey, signMembership, validateMembership } from '@ceasefire/protocol'
+import { NfpError, errors, generateSigningKey, importSigningKey, keyIdOf, signMembership, validateMembership } from '@ceasefire/protocol'
 import type { Member, Membership, SignedMembership } from '@ceasefire/protocol'
 import type { JWK } from 'jose'
 import { addMember, createMembership, removeMember, revokeKey, rotateKey } from '../federation/authority.ts'
 import { issueMembershipCredential } from '../federation/credential.ts'
 import type { Command } from './args.ts'
-import { UsageError } from './args.ts'
+import { UsageError, formatHelp } from './args.ts'
 
 type Values = Record<string, string | boolean | string[] | undefined>
 
@@ -46,7 +46,7 @@ export const federationCommand: Command & { main: (argv: string[]) => Promise<nu
     file: 'Membership document to read and write (default federation.json).',
     out: 'keygen: private key file (mode 600; the public key goes to .pub.jwk). credential: output file (default: standard output).',
     name: 'create: federation name. keygen: name of the authority.',
-    member: 'add-member: the member.json that `nfp init` wrote for the node.',
+    member: 'add-member: the member.json that `nfp init` wrote for the node, or the member entry that `nfp-conformance keygen` printed.',
     key: 'rotate-key: the new public record-signing JWK. sign, credential: the authority private key.',
     'sign-with': 'Authority private key; signs the new version at once.',
     'valid-from': 'rotate-key: date-time from which the new key signs (default: now).',
@@ -76,18 +76,25 @@ export const federationCommand: Command & { main: (argv: string[]) => Promise<nu
 async function runSubcommand (argv: string[]): Promise<number> {
   let parsed
   try {
-    parsed = parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: true })
+    parsed = parseArgs({ args: argv, options: { ...OPTIONS, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: true })
   } catch (error) {
     throw new UsageError((error as Error).message)
   }
   const { values, positionals } = parsed as { values: Values, positionals: string[] }
+  if (values.help === true) {
+    console.log(formatHelp(federationCommand))
+    return 0
+  }
   const [name, ...args] = positionals
   const file = typeof values.file === 'string' ? values.file : 'federation.json'
 
   switch (name) {
     case 'keygen': return await keygen(values)
     case 'create': return await write(file, await createMembership(required(values, 'name')), values)
-    case 'add-member': return await write(file, await addMember(await readDocument(file), readJson(required(values, 'member')) as Member), values)
+    case 'add-member': {
+      const document = await readDocument(file)
+      return await write(file, await addMember(document, await readMemberEntry(required(values, 'member'))), values)
+    }
     case 'remove-member': return await write(file, await removeMember(await readDocument(file), positional(args, 0, 'JURISDICTION')), values)
     case 'rotate-key': {
       const jwk = readJson(required(values, 'key')) as JWK
@@ -114,21 +121,24 @@ async function keygen (values: Values): Promise<number> {
   chmodSync(out, 0o600)
   const publicPath = out.replace(/\.jwk$/, '') + '.pub.jwk'
   writeFileSync(publicPath, JSON.stringify({ ...pair.publicJwk, ...label }, null, 2) + '\n')
-  console.log(`Wrote the authority private key to ${out} (mode 600) and the public key to ${publicPath}; give nodes the public key as membershipAuthority.jwk, kid ${pair.kid}`)
+  console.log(`Wrote the authority private key to ${out} (mode 600) and the public key to ${publicPath}; give nodes the public key (\`nfp init --authority-key ${publicPath}\`, or membershipAuthority in node.json), kid ${pair.kid}`)
   return 0
 }
 
 async function write (file: string, membership: Membership, values: Values): Promise<number> {
   const keyFile = values['sign-with']
-  let document: SignedMembership | { membership: Membership }
+  let document: SignedMembership | Membership
   if (typeof keyFile === 'string') {
     const jwk = readPrivateKey(keyFile)
-    document = await signMembership(membership, { privateKey: await importSigningKey(jwk), kid: jwk.kid as string })
+    document = await signMembership(membership, { privateKey: await importSigningKey(jwk), kid: await signingKeyId(jwk, keyFile) })
   } else {
-    document = { membership }
+    // A node without `membershipAuthority` reads the bare membership document, so the unsigned
+    // form is written without the `{ membership }` wrapper that a signature needs.
+    document = membership
   }
   writeFileSync(file, JSON.stringify(document, null, 2) + '\n')
-  console.log(`Wrote membership version ${membership.version} (${membership.members.length} members, ${typeof keyFile === 'string' ? 'signed' : 'NOT signed; run `nfp federation sign`'}) to ${file}`)
+  const count = membership.members.length === 1 ? '1 member' : `${membership.members.length} members`
+  console.log(`Wrote membership version ${membership.version} (${count}, ${typeof keyFile === 'string' ? 'signed' : 'NOT signed; run `nfp federation sign`'}) to ${file}`)
   return 0
 }
 
@@ -141,6 +151,44 @@ async function credential (file: string, jurisdiction: string, values: Values): 
   if (typeof values.out === 'string') writeFileSync(values.out, text)
   else process.stdout.write(text)
   return 0
+}
+
+/**
+ * Reads one member entry: the member.json of `nfp init` or the entry that
+ * `nfp-conformance keygen` prints. It is checked against the membership schema before it is
+ * added, so a wrong file fails with ERR_MEMBERSHIP_INVALID and not deep in the update.
+ */
+async function readMemberEntry (file: string): Promise<Member> {
+  const entry = readJson(file) as { type?: unknown }
+  if (entry !== null && typeof entry === 'object' && entry.type === 'nfp-conformance-member-key') {
+    throw new errors.MembershipInvalidError(`${file} is the test member's private key file from \`nfp-conformance keygen\`, which stays with the tester. Pass the member entry that keygen printed when it wrote this file. keygen never overwrites a key file, so if the entry is lost, make a new key file and save the entry this time: \`nfp-conformance keygen --out NEW_FILE > member-entry.json\``)
+  }
+  const probe = { federation: 'member entry check', version: 1, members: [entry] }
+  try {
+    await validateMembership(probe, `member entry ${file}`)
+  } catch (error) {
+    if (!(error instanceof errors.MembershipInvalidError)) throw error
+    // The entry is /members/0 of the probe document, so the message is rewritten to name paths inside the entry.
+    const message = error.message.replace('`/members/0`', '`(entry)`').replace('/members/0/', '/')
+    throw new errors.MembershipInvalidError(`${message}; pass the member.json that \`nfp init\` wrote or the entry that \`nfp-conformance keygen\` printed`, { cause: error })
+  }
+  return entry as unknown as Member
+}
+
+/**
+ * Checks and returns the `kid` of the authority key. Nodes compare it with the thumbprint of
+ * the public key in their node.json, so a missing or different `kid` would make every node
+ * reject the signed version.
+ */
+async function signingKeyId (jwk: JWK, file: string): Promise<string> {
+  const thumbprint = await keyIdOf(jwk)
+  if (typeof jwk.kid !== 'string' || jwk.kid === '') {
+    throw new UsageError(`${file} has no \`kid\`, and nodes reject a membership signed without the key id they trust. Add "kid": "${thumbprint}" (the RFC 7638 thumbprint of the key) to ${file}, or make a new key with \`nfp federation keygen\``)
+  }
+  if (jwk.kid !== thumbprint) {
+    throw new UsageError(`the \`kid\` ${jwk.kid} in ${file} is not the RFC 7638 thumbprint of the key. Nodes trust only the thumbprint, so set "kid": "${thumbprint}" in ${file}`)
+  }
+  return jwk.kid
 }
 
 /** Reads a membership document, signed or not, and validates it. */

@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { join, relative, resolve } from 'node:path'
+import { dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { keyIdOf } from '@ceasefire/protocol'
 import type { Member } from '@ceasefire/protocol'
@@ -135,7 +135,7 @@ export const initCommand: Command = {
       allowUnsignedPolicies: values['allow-unsigned-policies'] === true
     })
     console.log(`Created ${configPath}`)
-    console.log('Add this entry to the "members" of the federation file (also written to member.json):')
+    console.log(`Give ${join(dirname(configPath), 'member.json')} to the federation authority, which adds it with \`nfp federation add-member --member member.json\`. The entry:`)
     console.log(JSON.stringify(member, null, 2))
     return 0
   }

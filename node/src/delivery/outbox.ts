@@ -44,6 +44,15 @@ export interface Disclosure {
   at: string
 }
 
+/** An item to append to a peer's outbox. */
+export interface OutboxEntry {
+  item: ShareItem
+  recordId: string
+  versionHash?: string
+  /** Records the disclosure of this record version to the peer, the basis for updates and revocations. */
+  disclose?: boolean
+}
+
 const width = 16
 
 export function itemKey (peer: string, seq: number): string {
@@ -76,22 +85,36 @@ export class Outbox {
   }
 
   /** Appends an item for a peer and returns its sequence number. */
-  async enqueue (peer: string, entry: { item: ShareItem, recordId: string, versionHash?: string, disclose?: boolean }, audit: AuditDraft[]): Promise<number> {
+  async enqueue (peer: string, entry: OutboxEntry, audit: AuditDraft[]): Promise<number> {
+    const [seq] = await this.enqueueMany(peer, [{ ...entry, audit }])
+    return seq as number
+  }
+
+  /**
+   * Appends items for a peer in one synced batch, each with its audit entries, and returns
+   * their sequence numbers in order.
+   */
+  async enqueueMany (peer: string, entries: Array<OutboxEntry & { audit: AuditDraft[] }>): Promise<number[]> {
     return await this.#withLock(peer, async () => {
       const cursor = await readCursor(this.#store, peer)
-      const seq = cursor.next
       const now = new Date().toISOString()
-      const item: OutboxItem = { seq, peer, item: entry.item, recordId: entry.recordId, enqueuedAt: now, status: 'pending', ...(entry.versionHash === undefined ? {} : { versionHash: entry.versionHash }) }
-      const writes: CollectionWrite[] = [
-        { collection: 'delivery', key: itemKey(peer, seq), value: item },
-        { collection: 'cursors', key: `out!${peer}`, value: { ...cursor, next: seq + 1 } }
-      ]
-      if (entry.disclose === true && entry.versionHash !== undefined) {
-        const disclosure: Disclosure = { recordId: entry.recordId, peer, versionHash: entry.versionHash, seq, status: 'queued', at: now }
-        writes.push({ collection: 'disclosures', key: disclosureKey(entry.recordId, peer), value: disclosure })
+      const writes: CollectionWrite[] = []
+      const audit: AuditDraft[] = []
+      const seqs: number[] = []
+      for (const [offset, entry] of entries.entries()) {
+        const seq = cursor.next + offset
+        seqs.push(seq)
+        const item: OutboxItem = { seq, peer, item: entry.item, recordId: entry.recordId, enqueuedAt: now, status: 'pending', ...(entry.versionHash === undefined ? {} : { versionHash: entry.versionHash }) }
+        writes.push({ collection: 'delivery', key: itemKey(peer, seq), value: item })
+        if (entry.disclose === true && entry.versionHash !== undefined) {
+          const disclosure: Disclosure = { recordId: entry.recordId, peer, versionHash: entry.versionHash, seq, status: 'queued', at: now }
+          writes.push({ collection: 'disclosures', key: disclosureKey(entry.recordId, peer), value: disclosure })
+        }
+        audit.push(...entry.audit.map(a => ({ ...a, detail: a.detail ?? `queued as ${peer} #${seq}` })))
       }
-      await this.#store.commit({ writes, audit: audit.map(a => ({ ...a, detail: a.detail ?? `queued as ${peer} #${seq}` })) })
-      return seq
+      writes.push({ collection: 'cursors', key: `out!${peer}`, value: { ...cursor, next: cursor.next + entries.length } })
+      await this.#store.commit({ writes, audit })
+      return seqs
     })
   }
 
@@ -120,6 +143,10 @@ export class Outbox {
         { collection: 'receipts', key: receiptKey(peer, receipt.seqTo), value: receipt },
         { collection: 'cursors', key: `out!${peer}`, value: { ...cursor, acked: Math.max(cursor.acked, receipt.seqTo) } }
       ]
+      const disclosed = new Map(items.filter(i => i.item.kind === 'record' && i.versionHash !== undefined).map(i => [i.seq, disclosureKey(i.recordId, peer)]))
+      const keys = [...new Set(disclosed.values())]
+      const found = await this.#store.readMany<Disclosure>('disclosures', keys)
+      const current = new Map(keys.map((key, i) => [key, found[i]]))
       for (const [index, item] of items.entries()) {
         const result = results.find(r => r.index === index)
         const done: OutboxItem = {
@@ -130,11 +157,13 @@ export class Outbox {
           ...(result === undefined ? {} : { result: { status: result.status, ...(result.code === undefined ? {} : { code: result.code }), ...(result.message === undefined ? {} : { message: result.message }) } })
         }
         writes.push({ collection: 'delivery', key: itemKey(peer, item.seq), value: done })
-        if (item.item.kind === 'record' && item.versionHash !== undefined) {
-          const existing = await this.#store.read<Disclosure>('disclosures', disclosureKey(item.recordId, peer))
+        const key = disclosed.get(item.seq)
+        if (key !== undefined && item.versionHash !== undefined) {
+          const existing = current.get(key)
           // A later version may already be queued; only the disclosure of this version moves on.
           if (existing === undefined || existing.seq === item.seq) {
-            writes.push({ collection: 'disclosures', key: disclosureKey(item.recordId, peer), value: { recordId: item.recordId, peer, versionHash: item.versionHash, seq: item.seq, status: result?.status === 'rejected' ? 'rejected' : 'delivered', at: now } })
+            const disclosure: Disclosure = { recordId: item.recordId, peer, versionHash: item.versionHash, seq: item.seq, status: result?.status === 'rejected' ? 'rejected' : 'delivered', at: now }
+            writes.push({ collection: 'disclosures', key, value: disclosure })
           }
         }
       }

@@ -1,14 +1,21 @@
 import { randomUUID } from 'node:crypto'
 import { NfpError, canonicalize, encodeFrame, errors, verifyStatement } from '@ceasefire/protocol'
-import type { KeyResolver, Member, ShareItemResult, ShareRequest } from '@ceasefire/protocol'
+import type { KeyResolver, Member, ShareItemResult, ShareRequest, ShareResult } from '@ceasefire/protocol'
 import type { Logger } from 'pino'
 import type { Network } from '../net/network.ts'
 import { sendShare } from '../net/share.ts'
 import type { AuditDraft } from '../store/store.ts'
 import type { Outbox, OutboxItem } from './outbox.ts'
 
-/** Maximum number of items in one share message; the frame limit may cut a batch shorter. */
-export const MAX_BATCH_ITEMS = 50
+/** Maximum number of items in one share message, as the request schema allows; the frame limit may cut a batch shorter. */
+export const MAX_BATCH_ITEMS = 100
+
+/**
+ * Frames sent to one peer before the response to the first arrives. More than one keeps the
+ * link and both nodes busy while the receiver syncs a batch to disk. Each frame holds at most
+ * 1 MiB, so a peer costs at most this many MiB of memory in flight.
+ */
+export const MAX_FRAMES_IN_FLIGHT = 4
 
 const MIN_BACKOFF_MS = 500
 const MAX_BACKOFF_MS = 60000
@@ -33,11 +40,12 @@ export interface PeerDeliveryState {
 }
 
 /**
- * Delivers each peer's outbox in sequence order, one message at a time per peer, and keeps
- * the peer's signed receipt as proof. A failed attempt is retried with exponential backoff
- * (0.5 s doubling to 60 s) and when the peer connects; after a restart delivery resumes after
- * the last acknowledged sequence number. Each peer has its own loop that holds at most one
- * batch in memory, so a slow or stalled peer neither grows memory nor delays the others.
+ * Delivers each peer's outbox in sequence order, with up to MAX_FRAMES_IN_FLIGHT messages
+ * unanswered per peer, and keeps the peer's signed receipt as proof. A failed attempt is
+ * retried with exponential backoff (0.5 s doubling to 60 s) and when the peer connects; after a
+ * restart delivery resumes after the last acknowledged sequence number. Each peer has its own
+ * loop that holds at most MAX_FRAMES_IN_FLIGHT batches in memory, so a slow or stalled peer
+ * neither grows memory nor delays the others.
  */
 export class Delivery {
   readonly #init: DeliveryInit
@@ -87,6 +95,13 @@ export class Delivery {
     }
     return worker
   }
+}
+
+/** A frame on its way to the peer, with the outbox items it carries and its pending response. */
+interface SentFrame {
+  items: OutboxItem[]
+  request: ShareRequest
+  response: Promise<ShareResult>
 }
 
 class PeerWorker {
@@ -165,13 +180,7 @@ class PeerWorker {
     try {
       do {
         this.#again = false
-        while (!this.#stopped) {
-          const batch = await this.#init.outbox.pending(this.#peer, MAX_BATCH_ITEMS)
-          if (batch.length === 0) break
-          await this.#deliver(batch)
-          this.#failures = 0
-          this.#lastError = undefined
-        }
+        await this.#pump()
       } while (this.#again && !this.#stopped)
     } catch (err) {
       this.#scheduleRetry(err)
@@ -180,10 +189,41 @@ class PeerWorker {
     }
   }
 
-  async #deliver (batch: OutboxItem[]): Promise<void> {
-    const member = this.#init.members().find(m => m.jurisdiction === this.#peer)
-    if (member === undefined) throw new errors.PeerUnknownError(`${this.#peer} is no longer a member of the federation`)
+  /**
+   * Sends frames until the outbox is empty, keeping up to MAX_FRAMES_IN_FLIGHT unanswered.
+   * Receipts are applied strictly in sequence order: when a frame fails, the frames after it
+   * are not acknowledged, so the cursor never skips an item the peer may not have applied.
+   * They are sent again on the next attempt and the peer returns `unchanged` for what it
+   * already stores.
+   */
+  async #pump (): Promise<void> {
+    const inFlight: SentFrame[] = []
+    let after = (await this.#init.outbox.pending(this.#peer, 1))[0]?.seq
+    if (after === undefined) return
+    after -= 1
+    try {
+      for (;;) {
+        while (!this.#stopped && inFlight.length < MAX_FRAMES_IN_FLIGHT) {
+          const batch = await this.#init.outbox.list(this.#peer, after, MAX_BATCH_ITEMS)
+          if (batch.length === 0) break
+          const frame = this.#send(batch)
+          after = frame.items[frame.items.length - 1]!.seq
+          inFlight.push(frame)
+        }
+        const next = inFlight.shift()
+        if (next === undefined) return
+        await this.#acknowledge(next)
+        this.#failures = 0
+        this.#lastError = undefined
+      }
+    } finally {
+      // Responses still outstanding after a failure are awaited, so none ends up unhandled.
+      await Promise.allSettled(inFlight.map(async frame => await frame.response))
+    }
+  }
 
+  /** Sends one frame with the first items of `batch` that fit, and verifies the receipt of its response. */
+  #send (batch: OutboxItem[]): SentFrame {
     const items = fitFrame(batch, this.#init.jurisdiction, this.#peer)
     const request: ShareRequest = {
       type: 'share',
@@ -194,18 +234,34 @@ class PeerWorker {
       seqFrom: items[0]!.seq,
       items: items.map(i => i.item)
     }
+    const response = this.#exchange(request, items.length)
+    // Rejections are handled when the frame's turn comes; this keeps them from going unhandled meanwhile.
+    response.catch(() => {})
+    return { items, request, response }
+  }
+
+  async #exchange (request: ShareRequest, count: number): Promise<ShareResult> {
+    const member = this.#init.members().find(m => m.jurisdiction === this.#peer)
+    if (member === undefined) throw new errors.PeerUnknownError(`${this.#peer} is no longer a member of the federation`)
     const response = await sendShare(this.#init.network, member, request, this.#init.timeoutMs)
     if (response.type === 'error') {
       throw new errors.PeerRejectedError(`${this.#peer} rejected the message: ${response.code}: ${response.message}`)
     }
 
-    const seqTo = request.seqFrom + items.length - 1
+    const seqTo = request.seqFrom + count - 1
     const receipt = await verifyStatement<{ by: string, messageId: string, sender: string, seqFrom: number, seqTo: number, results: ShareItemResult[] }>('receipt', response.receipt, this.#init.resolveKey)
     if (receipt.by !== this.#peer || receipt.messageId !== request.messageId || receipt.sender !== this.#init.jurisdiction ||
         receipt.seqFrom !== request.seqFrom || receipt.seqTo !== seqTo || canonicalize(receipt.results) !== canonicalize(response.results)) {
       throw new errors.PeerRejectedError(`${this.#peer} sent a receipt that does not match message ${request.messageId}`)
     }
+    return response
+  }
 
+  /** Waits for a frame's verified response, then marks its items delivered and keeps the receipt. */
+  async #acknowledge (frame: SentFrame): Promise<void> {
+    const { items, request } = frame
+    const response = await frame.response
+    const seqTo = request.seqFrom + items.length - 1
     const audit: AuditDraft[] = items.map((item, index) => {
       const result = response.results.find(r => r.index === index)
       return {

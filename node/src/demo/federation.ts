@@ -153,10 +153,14 @@ async function demoAuthority (root: string): Promise<{ key: { privateKey: Signin
   const keyFile = join(root, 'demo-federation-authority.jwk')
   if (!existsSync(keyFile)) {
     const { privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true })
-    writeFileSync(keyFile, JSON.stringify({ ...(await exportJWK(privateKey)), name: 'Demo federation authority' }, null, 2) + '\n', { mode: 0o600 })
+    const privateJwk = await exportJWK(privateKey)
+    writeFileSync(keyFile, JSON.stringify({ ...privateJwk, kid: await keyIdOf(privateJwk), name: 'Demo federation authority' }, null, 2) + '\n', { mode: 0o600 })
   }
   const jwk = JSON.parse(readFileSync(keyFile, 'utf8')) as JWK & { name: string }
   const kid = await keyIdOf(jwk)
+  // The file carries its kid so that `nfp federation ... --sign-with` can use it; key files
+  // written by earlier demo runs lack it and get it added here.
+  if (jwk.kid !== kid) writeFileSync(keyFile, JSON.stringify({ ...jwk, kid }, null, 2) + '\n', { mode: 0o600 })
   return {
     key: { privateKey: await importSigningKey(jwk), kid },
     anchor: { kid, name: jwk.name, jwk: { kty: 'OKP', crv: 'Ed25519', x: jwk.x as string } }

@@ -23,7 +23,13 @@ export const ACCEPTED_MEMBERSHIP_FILE = 'membership.signed.json'
 export async function loadMembership (config: NodeConfig): Promise<LoadedMembership> {
   const document = readJson(config.federationFile, 'federation file')
   if (config.membershipAuthority === undefined) {
+    if (isSigned(document)) {
+      throw new errors.MembershipInvalidError(`federation file \`${config.federationFile}\` is signed, but ${config.configPath} has no \`membershipAuthority\` to verify it with. Add \`membershipAuthority\` with the authority's public key (the .pub.jwk from \`nfp federation keygen\`) to ${config.configPath}, or create the node with \`nfp init --authority-key\``)
+    }
     return { membership: await validateMembership(document, `federation file \`${config.federationFile}\``) }
+  }
+  if (!isSigned(document)) {
+    throw new errors.MembershipUntrustedError(`federation file \`${config.federationFile}\` is not signed, and ${config.configPath} accepts only versions signed by the federation authority. Sign it with \`nfp federation sign --key authority.jwk --file ${config.federationFile}\``)
   }
 
   const anchor = await trustAnchorOf(config.membershipAuthority.jwk)
@@ -49,6 +55,11 @@ export function saveAcceptedMembership (dataDir: string, signed: SignedMembershi
   const path = join(dataDir, ACCEPTED_MEMBERSHIP_FILE)
   writeFileSync(path + '.tmp', JSON.stringify(signed, null, 2) + '\n', { mode: 0o644 })
   renameSync(path + '.tmp', path)
+}
+
+/** Returns whether a document is signed (`{ membership, signature }`) rather than a bare membership. */
+function isSigned (document: unknown): boolean {
+  return document !== null && typeof document === 'object' && 'membership' in document && 'signature' in document
 }
 
 async function verifyAt (document: unknown, anchor: TrustAnchor, path: string): Promise<Membership> {

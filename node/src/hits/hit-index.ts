@@ -96,16 +96,15 @@ export class HitIndex {
   async rebuildIfPolicyChanged (policyHash: string): Promise<number> {
     const built = await this.#store.read<{ policyHash: string }>('hit-index', 'meta')
     if (built?.policyHash === policyHash) return 0
-    // NOTE: one commit per record; an index of millions of records needs batched rebuilds.
+    // One commit per page, because a synced commit per record (a few ms each) would take over half
+    // an hour at a million records.
     let count = 0
     let after: string | undefined
     for (;;) {
       const page = await this.#store.listRecords({ limit: 500, ...(after === undefined ? {} : { after }) })
       if (page.length === 0) break
-      for (const stored of page) {
-        await this.#store.commit({ reobserveRecordId: stored.signed.record.id, audit: [] })
-        count++
-      }
+      await this.#store.commit({ reobserveRecordIds: page.map(stored => stored.signed.record.id), audit: [] })
+      count += page.length
       after = page[page.length - 1]!.signed.record.id
     }
     await this.#store.commit({ writes: [{ collection: 'hit-index', key: 'meta', value: { policyHash } }], audit: [{ event: 'hit.index-rebuilt', policyHash, detail: `${count} record(s) decided again` }] })

@@ -8,6 +8,8 @@ import {
 import type { ErrorFrame, ShareRequest, ShareResponse } from '@ceasefire/protocol'
 import type { Logger } from 'pino'
 import type { Network } from './network.ts'
+import { DEFAULT_SHARE_RATE_LIMIT, PeerRateLimiter } from './rate-limit.ts'
+import type { RateLimit } from './rate-limit.ts'
 
 /**
  * Time a peer has to send its request frame after opening a stream. Without it a member could
@@ -18,24 +20,45 @@ const REQUEST_READ_TIMEOUT_MS = 10000
 /** Handles one decoded share request from an authenticated peer and returns the response frame. */
 export type ShareHandler = (request: ShareRequest, remotePeerId: string) => Promise<ShareResponse>
 
+/** Shortest time between two log lines about one peer's rejected frames. */
+const RATE_LOG_INTERVAL_MS = 10000
+
 /**
  * Registers the `/nfp/share/2.0.0` handler (one request frame in, one response frame out, per
  * stream) and a `/nfp/share/1.0.0` handler that responds to every request with an error frame
- * naming the version this node speaks.
+ * naming the version this node speaks. A peer that opens share streams faster than `rateLimit`
+ * gets ERR_PEER_RATE_LIMITED before its frame is read, so a flood costs this node no decoding
+ * or verification.
  */
-export async function handleShare (network: Network, handler: ShareHandler, log: Logger): Promise<void> {
+export async function handleShare (network: Network, handler: ShareHandler, log: Logger, options: { rateLimit?: RateLimit } = {}): Promise<void> {
+  const limit = options.rateLimit ?? DEFAULT_SHARE_RATE_LIMIT
+  const limiter = new PeerRateLimiter(limit)
+  const refusals = new Map<string, { count: number, loggedAt: number }>()
   await handleVersion1(network, log)
   await network.handle(SHARE_PROTOCOL, async (stream: Stream, connection: Connection) => {
     const remote = connection.remotePeer.toString()
     const lp = lpStream(stream, { maxDataLength: MAX_FRAME_BYTES })
     let response: ShareResponse
-    try {
-      const frame = await lp.read({ signal: AbortSignal.timeout(REQUEST_READ_TIMEOUT_MS) })
-      const request = decodeShareRequest(frame.subarray())
-      response = await handler(request, remote)
-    } catch (err) {
-      response = toErrorFrame(err)
-      log.warn({ peer: remote, code: response.code }, 'share request rejected')
+    if (limiter.take(remote)) {
+      try {
+        const frame = await lp.read({ signal: AbortSignal.timeout(REQUEST_READ_TIMEOUT_MS) })
+        const request = decodeShareRequest(frame.subarray())
+        response = await handler(request, remote)
+      } catch (err) {
+        response = toErrorFrame(err)
+        log.warn({ peer: remote, code: response.code }, 'share request rejected')
+      }
+    } else {
+      response = toErrorFrame(new errors.PeerRateLimitedError(`more than ${limit.perSecond} share frames per second from this peer; the frame was not read, send it again later`))
+      // Rejected frames are counted and logged once per RATE_LOG_INTERVAL_MS per peer at most, so a flood adds few log lines.
+      const refused = refusals.get(remote) ?? { count: 0, loggedAt: 0 }
+      refused.count++
+      refusals.set(remote, refused)
+      if (Date.now() - refused.loggedAt >= RATE_LOG_INTERVAL_MS) {
+        log.warn({ peer: remote, refused: refused.count, code: response.code }, 'share frames rejected: peer exceeded the rate limit')
+        refused.loggedAt = Date.now()
+        refused.count = 0
+      }
     }
     try {
       await lp.write(encodeFrame(response))

@@ -70,20 +70,50 @@ export interface RecordFilter {
 export const COLLECTIONS = ['delivery', 'receipts', 'disclosures', 'cursors', 'quarantine', 'requests', 'cases', 'request-outbox', 'request-inbox', 'copies', 'proposals', 'hit-index', 'hits', 'links', 'linkkeys', 'triage'] as const
 export type CollectionName = typeof COLLECTIONS[number]
 
-/** A put (with `value`) or a delete (without) in one of the collections. */
+/**
+ * A put (with `value`) or a delete (without) in one of the collections. With `update`, the
+ * value put is computed from the stored one inside the commit queue, so concurrent commits
+ * cannot lose each other's change (used for counters such as cursors).
+ */
 export interface CollectionWrite {
   collection: CollectionName
   key: string
   value?: unknown
+  update?: (current: any) => unknown
+}
+
+/**
+ * One record of a multi-record commit, with the audit entries that belong to it. When its
+ * precondition throws, neither the record nor its audit entries are written, and the rest of
+ * the commit goes ahead.
+ */
+export interface RecordWrite {
+  /** Absent for an entry that only adds audit entries, such as a denied record. */
+  record?: StoredRecord
+  precondition?: (existing: StoredRecord | undefined) => void
+  audit: AuditDraft[]
 }
 
 /** Changes that one `commit` writes atomically. */
 export interface Commit {
   record?: StoredRecord
+  /**
+   * Records written in the same batch, in order. A later entry is checked against the version an
+   * earlier one wrote, and their audit entries come before `audit` in the log.
+   */
+  records?: RecordWrite[]
+  /**
+   * Called after the preconditions ran, with the error each `records` entry was skipped for
+   * (undefined when it was written). Returns audit entries that follow `audit`, such as a summary
+   * of the skipped entries, and the inbox entry when it depends on them.
+   */
+  complete?: (skipped: Array<unknown | undefined>) => { audit: AuditDraft[], inbox?: Omit<InboxEntry, 'seq'> }
   /** Removes a stored record and its index entries. */
   deleteRecordId?: string
   /** Runs the record observer again for this stored record, unchanged, as when the hit index policy changed. */
   reobserveRecordId?: string
+  /** Runs the record observer again for each of these stored records, as `reobserveRecordId` does for one. */
+  reobserveRecordIds?: string[]
   writes?: CollectionWrite[]
   /**
    * Runs inside the commit queue with the stored version of `record`, before anything is
@@ -143,6 +173,12 @@ export class NodeStore {
   /** Reads one value of a collection. */
   async read<T> (collection: CollectionName, key: string): Promise<T | undefined> {
     return await this.#collections.get(collection).get(key) as T | undefined
+  }
+
+  /** Reads several values of a collection in one request, in the order of `keys`. */
+  async readMany<T> (collection: CollectionName, keys: string[]): Promise<Array<T | undefined>> {
+    if (keys.length === 0) return []
+    return await this.#collections.get(collection).getMany(keys) as Array<T | undefined>
   }
 
   /** Reads a key range of a collection in key order. */
@@ -215,8 +251,11 @@ export class NodeStore {
     return n
   }
 
-  /** Writes a record, an inbox entry, collection writes and audit entries in one atomic batch. */
-  async commit (change: Commit): Promise<{ audit: AuditEntry[] }> {
+  /**
+   * Writes records, an inbox entry, collection writes and audit entries in one atomic, synced
+   * batch. `skipped` holds, per `records` entry, the error its precondition threw.
+   */
+  async commit (change: Commit): Promise<{ audit: AuditEntry[], skipped: Array<unknown | undefined> }> {
     return await this.#serialise(async () => await this.#commit(change))
   }
 
@@ -252,7 +291,7 @@ export class NodeStore {
     return await this.#inbox.values({ gt: seqKey(after), limit }).all() as unknown as InboxEntry[]
   }
 
-  async #commit (change: Commit): Promise<{ audit: AuditEntry[] }> {
+  async #commit (change: Commit): Promise<{ audit: AuditEntry[], skipped: Array<unknown | undefined> }> {
     const ops: Array<{ type: 'put', sublevel: any, key: string, value: unknown }> = []
     const observed: Array<{ writes: CollectionWrite[], audit: AuditDraft[], applied: () => void }> = []
     const observe = (before: StoredRecord | undefined, after: StoredRecord | undefined): void => {
@@ -261,20 +300,41 @@ export class NodeStore {
     }
 
     if (change.record !== undefined) {
-      const record = change.record.signed.record
-      const existing = await this.getRecord(record.id)
+      const existing = await this.getRecord(change.record.signed.record.id)
       change.precondition?.(existing)
-      if (existing !== undefined && existing.signed.record.type !== record.type) {
-        throw new errors.RecordInvalidError(`record \`${record.id}\` is stored as ${existing.signed.record.type} and cannot change type to ${record.type}`, { field: 'type' })
-      }
-      ops.push({ type: 'put', sublevel: this.#records, key: record.id, value: change.record })
-      ops.push({ type: 'put', sublevel: this.#index, key: `type!${record.type}!${record.id}`, value: '' })
-      ops.push({ type: 'put', sublevel: this.#index, key: `jur!${record.provenance.jurisdiction}!${record.id}`, value: '' })
-      if (existing?.origin === 'received') ops.push({ type: 'del', sublevel: this.#index, key: reviewKey(existing) } as any)
-      // Only received records are deleted at their review date; the originator reviews its own.
-      if (change.record.origin === 'received') ops.push({ type: 'put', sublevel: this.#index, key: reviewKey(change.record), value: '' })
+      ops.push(...this.#recordOps(change.record, existing))
       observe(existing, change.record)
     }
+
+    // Versions written earlier in this batch, so a later entry for the same id is checked against them.
+    const written = new Map<string, StoredRecord>()
+    const ids = [...new Set((change.records ?? []).flatMap(entry => entry.record === undefined ? [] : [entry.record.signed.record.id]))]
+    const stored = ids.length === 0 ? [] : await this.#records.getMany(ids)
+    const before = new Map(ids.map((id, i) => [id, stored[i] as unknown as StoredRecord | undefined]))
+    const drafts: AuditDraft[] = []
+    const skipped: Array<unknown | undefined> = []
+    for (const entry of change.records ?? []) {
+      if (entry.record === undefined) {
+        drafts.push(...entry.audit)
+        skipped.push(undefined)
+        continue
+      }
+      const id = entry.record.signed.record.id
+      const existing = written.get(id) ?? before.get(id)
+      try {
+        entry.precondition?.(existing)
+        ops.push(...this.#recordOps(entry.record, existing))
+      } catch (err) {
+        skipped.push(err)
+        continue
+      }
+      observe(existing, entry.record)
+      written.set(id, entry.record)
+      drafts.push(...entry.audit)
+      skipped.push(undefined)
+    }
+    const completion = change.complete?.(skipped)
+    drafts.push(...change.audit, ...(completion?.audit ?? []))
 
     if (change.deleteRecordId !== undefined) {
       const existing = await this.getRecord(change.deleteRecordId)
@@ -292,24 +352,32 @@ export class NodeStore {
       const existing = await this.getRecord(change.reobserveRecordId)
       if (existing !== undefined) observe(existing, existing)
     }
+    const reobserved = change.reobserveRecordIds ?? []
+    if (reobserved.length > 0) {
+      for (const existing of await this.#records.getMany(reobserved) as unknown as Array<StoredRecord | undefined>) {
+        if (existing !== undefined) observe(existing, existing)
+      }
+    }
 
     for (const write of [...change.writes ?? [], ...observed.flatMap(result => result.writes)]) {
       const sublevel = this.#collections.get(write.collection)
-      ops.push(write.value === undefined
+      const value = write.update === undefined ? write.value : write.update(await sublevel.get(write.key))
+      ops.push(value === undefined
         ? { type: 'del', sublevel, key: write.key } as any
-        : { type: 'put', sublevel, key: write.key, value: write.value })
+        : { type: 'put', sublevel, key: write.key, value })
     }
 
     let inboxSeq: number | undefined
-    if (change.inbox !== undefined) {
+    const inbox = completion?.inbox ?? change.inbox
+    if (inbox !== undefined) {
       inboxSeq = this.#inboxSeq + 1
-      ops.push({ type: 'put', sublevel: this.#inbox, key: seqKey(inboxSeq), value: { ...change.inbox, seq: inboxSeq } })
+      ops.push({ type: 'put', sublevel: this.#inbox, key: seqKey(inboxSeq), value: { ...inbox, seq: inboxSeq } })
     }
 
     let seq = this.#auditSeq
     let head = this.#auditHead
     const entries: AuditEntry[] = []
-    for (const draft of [...change.audit, ...observed.flatMap(result => result.audit)]) {
+    for (const draft of [...drafts, ...observed.flatMap(result => result.audit)]) {
       seq++
       const unhashed = { ...stripUndefined(draft), seq, at: new Date().toISOString(), prevHash: head }
       const entry = { ...unhashed, hash: hashEntry(unhashed) } as AuditEntry
@@ -330,7 +398,29 @@ export class NodeStore {
     this.#auditHead = head
     if (inboxSeq !== undefined) this.#inboxSeq = inboxSeq
     for (const result of observed) result.applied()
-    return { audit: entries }
+    return { audit: entries, skipped }
+  }
+
+  /**
+   * Returns the batch operations that store a record with its type, jurisdiction and review
+   * index entries over `existing`.
+   *
+   * @throws RecordInvalidError when the record would change the type it is stored as.
+   */
+  #recordOps (stored: StoredRecord, existing: StoredRecord | undefined): any[] {
+    const record = stored.signed.record
+    if (existing !== undefined && existing.signed.record.type !== record.type) {
+      throw new errors.RecordInvalidError(`record \`${record.id}\` is stored as ${existing.signed.record.type} and cannot change type to ${record.type}`, { field: 'type' })
+    }
+    const ops: any[] = [
+      { type: 'put', sublevel: this.#records, key: record.id, value: stored },
+      { type: 'put', sublevel: this.#index, key: `type!${record.type}!${record.id}`, value: '' },
+      { type: 'put', sublevel: this.#index, key: `jur!${record.provenance.jurisdiction}!${record.id}`, value: '' }
+    ]
+    if (existing?.origin === 'received') ops.push({ type: 'del', sublevel: this.#index, key: reviewKey(existing) })
+    // Only received records are deleted at their review date; the originator reviews its own.
+    if (stored.origin === 'received') ops.push({ type: 'put', sublevel: this.#index, key: reviewKey(stored), value: '' })
+    return ops
   }
 
   async #readHeads (): Promise<void> {

@@ -1,9 +1,10 @@
 import t from 'tap'
 import { spawn } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { nfp } from '../helpers/nfp.ts'
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url))
 
@@ -47,4 +48,17 @@ t.test('demo runs again on kept data', async t => {
   t.equal(code, 0, output)
   t.match(output, /DE: 6 listings -> 13 records \(0 new\)/, 'a second import changes nothing the scenario did not change')
   t.match(output, /Scenario complete: all \d+ checks passed/)
+})
+
+t.test('demo authority key signs with the CLI', async t => {
+  const keyFile = join(dir, 'demo-federation-authority.jwk')
+  const trusted = JSON.parse(readFileSync(join(dir, 'de', 'node.json'), 'utf8')).membershipAuthority.kid as string
+  t.equal(JSON.parse(readFileSync(keyFile, 'utf8')).kid, trusted, 'the key file carries the kid the nodes trust')
+
+  const copy = join(dir, 'federation-copy.json')
+  copyFileSync(join(dir, 'federation.json'), copy)
+  const sign = await nfp('federation', 'sign', '--key', keyFile, '--file', copy)
+  t.equal(sign.code, 0, sign.stderr)
+  const header = JSON.parse(Buffer.from(JSON.parse(readFileSync(copy, 'utf8')).signature.protected, 'base64url').toString())
+  t.equal(header.kid, trusted, 'the signature names the trusted kid')
 })

@@ -15,6 +15,9 @@ const ShareOutcomeBody = Type.Object({
 })
 import type { DecisionBody } from '../schemas.ts'
 
+/** Most records one batch share request may name; the outbox commit of a batch grows with it. */
+const MAX_BATCH_SHARE = 1000
+
 const RecordId = Type.String({ pattern: '^urn:nfp:[a-z]{2}:[a-z]+:[A-Za-z0-9][A-Za-z0-9._-]{0,127}$' })
 
 /** Routes to ingest, read, list and share records. */
@@ -106,6 +109,38 @@ export function recordRoutes (service: NodeService): FastifyPluginAsyncTypebox {
       })
       // The policy engine returns read-only arrays; the response schema describes the same shape.
       return await reply.code(outcome.delivery.status === 'queued' ? 202 : 200).send({ ...outcome, decision: outcome.decision as unknown as DecisionBody })
+    })
+
+    app.post('/records/share', {
+      schema: {
+        summary: 'Share many records with one member of the federation',
+        description: 'Each record gets its own outbound policy decision, audited as with a single share; the permitted ones go into the durable outbox in one batch and the call returns without waiting for delivery. Records that are denied, need approvals (share those one by one with approvals) or are not stored are returned as `rejected` with a code. `GET /peers` shows delivery progress.',
+        tags: ['records'],
+        body: Type.Object({
+          to: Type.String({ pattern: '^[A-Z]{2}$', description: 'Jurisdiction of the recipient.' }),
+          ids: Type.Array(RecordId, { minItems: 1, maxItems: MAX_BATCH_SHARE, description: `Ids of stored records, at most ${MAX_BATCH_SHARE}.` })
+        }, { additionalProperties: false }),
+        response: {
+          202: Type.Object({
+            outcomes: Type.Array(Type.Object({
+              recordId: Type.String(),
+              status: Type.Union([Type.Literal('queued'), Type.Literal('rejected')]),
+              seq: Type.Optional(Type.Integer()),
+              sentVersionHash: Type.Optional(Type.String()),
+              decision: Type.Optional(Type.String()),
+              code: Type.Optional(Type.String()),
+              message: Type.Optional(Type.String())
+            }))
+          }),
+          ...errorResponses
+        }
+      }
+    }, async (request, reply) => {
+      const operator = request.headers['x-operator']
+      const outcomes = await service.shareMany(request.body.ids, request.body.to, {
+        actor: typeof operator === 'string' && operator !== '' ? `operator ${operator.slice(0, 100)}` : 'api'
+      })
+      return await reply.code(202).send({ outcomes })
     })
 
     app.post('/records/:id/revoke', {
