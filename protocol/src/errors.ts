@@ -241,6 +241,12 @@ export class CaseStateError extends NfpError {
   static override readonly statusCode = 409
 }
 
+/** An operator action that discloses or refuses information names no person, so the audit log could not say who acted. */
+export class ActorRequiredError extends NfpError {
+  static override readonly code = 'ERR_ACTOR_REQUIRED'
+  static override readonly statusCode = 400
+}
+
 export class RefusalGroundInvalidError extends NfpError {
   static override readonly code = 'ERR_REFUSAL_GROUND_INVALID'
   static override readonly statusCode = 400
@@ -379,6 +385,7 @@ export const errorClasses = {
   ERR_REQUEST_NOT_FOUND: InformationRequestNotFoundError,
   ERR_CASE_NOT_FOUND: CaseNotFoundError,
   ERR_CASE_STATE: CaseStateError,
+  ERR_ACTOR_REQUIRED: ActorRequiredError,
   ERR_REFUSAL_GROUND_INVALID: RefusalGroundInvalidError,
   ERR_IDENTIFIER_INVALID: IdentifierInvalidError,
   ERR_IDENTIFIER_CHECKSUM: IdentifierChecksumError,

@@ -23,14 +23,14 @@ const WEIGHTS = [8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2]
 export function normaliseVin (vin: string): string {
   const folded = vin.normalize('NFKC').toUpperCase().replace(/[\s\-./]+/g, '').replace(/I/g, '1').replace(/[OQ]/g, '0')
   if (!/^[A-HJ-NPR-Z0-9]{17}$/.test(folded)) {
-    throw new IdentifierInvalidError(`VIN ${JSON.stringify(vin)} must be 17 letters and digits after removing spaces and separators (ISO 3779); VINs of vehicles built before 1981 are not supported`, { field: 'vin' })
+    throw new IdentifierInvalidError(`the VIN in \`vin\` must be 17 letters and digits after removing spaces and separators (ISO 3779); VINs of vehicles built before 1981 are not supported`, { field: 'vin' })
   }
   if (/^[1-5]/.test(folded)) {
     const sum = [...folded].reduce((total, char, i) => total + (TRANSLITERATION[char] ?? Number(char)) * WEIGHTS[i]!, 0)
     const remainder = sum % 11
     const expected = remainder === 10 ? 'X' : String(remainder)
     if (folded[8] !== expected) {
-      throw new IdentifierChecksumError(`VIN ${JSON.stringify(vin)} has check digit ${folded[8]} but its other characters give ${expected}; check it for a mistyped character`, { field: 'vin' })
+      throw new IdentifierChecksumError(`the VIN in \`vin\` fails the check digit in position 9, which North American VINs must carry; check it for a mistyped character`, { field: 'vin' })
     }
   }
   return folded

@@ -28,15 +28,15 @@ function normaliseBitcoin (address: string): string {
   if (/^bc1/i.test(address)) return checkSegwit(address)
   const payload = decodeBase58(address)
   if (payload.length !== 25) {
-    throw new IdentifierInvalidError(`Bitcoin address ${JSON.stringify(address)} decodes to ${payload.length} bytes; a base58check address has 25`, { field: 'address' })
+    throw new IdentifierInvalidError(`the Bitcoin address in \`address\` decodes to ${payload.length} bytes; a base58check address has 25`, { field: 'address' })
   }
   const version = payload[0]
   if (version !== 0x00 && version !== 0x05) {
-    throw new IdentifierInvalidError(`Bitcoin address ${JSON.stringify(address)} has version byte ${version}; only mainnet P2PKH (0) and P2SH (5) are accepted`, { field: 'address' })
+    throw new IdentifierInvalidError(`the Bitcoin address in \`address\` has version byte ${version}; only mainnet P2PKH (0) and P2SH (5) are accepted`, { field: 'address' })
   }
   const digest = sha256(sha256(payload.subarray(0, 21)))
   if (!digest.subarray(0, 4).every((byte, i) => byte === payload[21 + i])) {
-    throw new IdentifierChecksumError(`Bitcoin address ${JSON.stringify(address)} fails its base58check checksum; check it for a mistyped character`, { field: 'address' })
+    throw new IdentifierChecksumError(`the Bitcoin address in \`address\` fails its base58check checksum; check it for a mistyped character`, { field: 'address' })
   }
   return address
 }
@@ -45,7 +45,7 @@ function decodeBase58 (text: string): Uint8Array {
   let value = 0n
   for (const char of text) {
     const digit = BASE58_ALPHABET.indexOf(char)
-    if (digit < 0) throw new IdentifierInvalidError(`Bitcoin address contains ${JSON.stringify(char)}, which is not a base58 character`, { field: 'address' })
+    if (digit < 0) throw new IdentifierInvalidError('the Bitcoin address in `address` contains a character outside the base58 alphabet (0, O, I and l are excluded)', { field: 'address' })
     value = value * 58n + BigInt(digit)
   }
   const bytes: number[] = []
@@ -61,31 +61,31 @@ function decodeBase58 (text: string): Uint8Array {
 /** Checks a segwit address (BIP 173 bech32 for version 0, BIP 350 bech32m for versions 1 to 16). */
 function checkSegwit (address: string): string {
   if (address !== address.toLowerCase() && address !== address.toUpperCase()) {
-    throw new IdentifierInvalidError(`Bitcoin address ${JSON.stringify(address)} mixes upper and lower case, which bech32 forbids`, { field: 'address' })
+    throw new IdentifierInvalidError(`the Bitcoin address in \`address\` mixes upper and lower case, which bech32 forbids`, { field: 'address' })
   }
   const lower = address.toLowerCase()
   const separator = lower.lastIndexOf('1')
   if (lower.slice(0, separator) !== 'bc') {
-    throw new IdentifierInvalidError(`Bitcoin address ${JSON.stringify(address)} does not start with the mainnet prefix bc1`, { field: 'address' })
+    throw new IdentifierInvalidError(`the Bitcoin address in \`address\` does not start with the mainnet prefix bc1`, { field: 'address' })
   }
   const data: number[] = []
   for (const char of lower.slice(separator + 1)) {
     const value = BECH32_ALPHABET.indexOf(char)
-    if (value < 0) throw new IdentifierInvalidError(`Bitcoin address contains ${JSON.stringify(char)}, which is not a bech32 character`, { field: 'address' })
+    if (value < 0) throw new IdentifierInvalidError('the Bitcoin address in `address` contains a character outside the bech32 alphabet', { field: 'address' })
     data.push(value)
   }
   if (lower.length > 90 || data.length < 7) {
-    throw new IdentifierInvalidError(`Bitcoin address ${JSON.stringify(address)} has the wrong length for a bech32 address`, { field: 'address' })
+    throw new IdentifierInvalidError(`the Bitcoin address in \`address\` has the wrong length for a bech32 address`, { field: 'address' })
   }
   const witnessVersion = data[0]!
   const expected = witnessVersion === 0 ? BECH32_CONST : BECH32M_CONST
   if (bech32Polymod([...expandHrp(lower.slice(0, separator)), ...data]) !== expected) {
-    throw new IdentifierChecksumError(`Bitcoin address ${JSON.stringify(address)} fails its ${witnessVersion === 0 ? 'bech32' : 'bech32m'} checksum; check it for a mistyped character`, { field: 'address' })
+    throw new IdentifierChecksumError(`the Bitcoin address in \`address\` fails its ${witnessVersion === 0 ? 'bech32' : 'bech32m'} checksum; check it for a mistyped character`, { field: 'address' })
   }
   const program = convertBits(data.slice(1, -6))
   const validLength = witnessVersion === 0 ? program.length === 20 || program.length === 32 : program.length >= 2 && program.length <= 40
   if (witnessVersion > 16 || !validLength) {
-    throw new IdentifierInvalidError(`Bitcoin address ${JSON.stringify(address)} has an invalid witness program`, { field: 'address' })
+    throw new IdentifierInvalidError(`the Bitcoin address in \`address\` has an invalid witness program`, { field: 'address' })
   }
   return lower
 }
@@ -126,7 +126,7 @@ function convertBits (values: number[]): number[] {
 
 function normaliseEthereum (address: string): string {
   if (!/^0x[0-9a-fA-F]{40}$/.test(address)) {
-    throw new IdentifierInvalidError(`Ethereum address ${JSON.stringify(address)} must be 0x followed by 40 hexadecimal digits`, { field: 'address' })
+    throw new IdentifierInvalidError(`the Ethereum address in \`address\` must be 0x followed by 40 hexadecimal digits`, { field: 'address' })
   }
   const digits = address.slice(2)
   const lower = digits.toLowerCase()
@@ -137,7 +137,7 @@ function normaliseEthereum (address: string): string {
       const nibble = (hash[i >> 1]! >> (i % 2 === 0 ? 4 : 0)) & 0x0f
       const char = digits[i]!
       if (/[a-f]/i.test(char) && (nibble >= 8) !== (char === char.toUpperCase())) {
-        throw new IdentifierChecksumError(`Ethereum address ${JSON.stringify(address)} fails its EIP-55 mixed-case checksum at digit ${i + 1}; check it for a mistyped character`, { field: 'address' })
+        throw new IdentifierChecksumError(`the Ethereum address in \`address\` fails its EIP-55 mixed-case checksum at digit ${i + 1}; check it for a mistyped character`, { field: 'address' })
       }
     }
   }

@@ -85,10 +85,22 @@ export function oprfInputOf (identifier: NormalisedIdentifier): Uint8Array {
   return new TextEncoder().encode(`nfp-hit-v1\u0000${identifier.type}\u0000${identifier.normalised}`)
 }
 
+/**
+ * Characters no identifier field may contain: control characters other than white space, format
+ * characters (Unicode category Cf, such as U+200B zero-width space, U+00AD soft hyphen and U+FEFF)
+ * and lone surrogates. An operator cannot see them, so a value that contains one would miss a
+ * record that looks the same. They are rejected rather than stripped, so no value is changed
+ * without the operator seeing it.
+ */
+const INVISIBLE_CHARACTER = /[\p{Cf}\p{Cs}]|(?![\t\n\v\f\r\u0085])\p{Cc}/u
+
 function text (value: Record<string, unknown>, field: string): string {
   const member = value[field]
   if (typeof member !== 'string' || member.trim() === '') {
     throw new IdentifierInvalidError(`identifier of type ${String(value.type)} needs a non-empty text \`${field}\``, { field })
+  }
+  if (INVISIBLE_CHARACTER.test(member)) {
+    throw new IdentifierInvalidError(`\`${field}\` of the ${String(value.type)} identifier contains a control character, an invisible format character (such as a zero-width space or a byte order mark) or a lone surrogate; send the value as it is printed`, { field })
   }
   return member
 }
@@ -101,7 +113,7 @@ function foldCode (value: string): string {
 function normaliseSerial (serial: string): string {
   const code = foldCode(serial).replace(/[\s\-‐‑‒–—./_:#]+/g, '')
   if (!/^[A-Z0-9]+$/.test(code) || code.length > MAX_LENGTH.serial) {
-    throw new IdentifierInvalidError(`serial number ${JSON.stringify(serial)} must be at most ${MAX_LENGTH.serial} Latin letters and digits after removing spaces and separators; letters of other scripts are allowed only where they look like a Latin letter`, { field: 'serialNumber' })
+    throw new IdentifierInvalidError(`the serial number in \`serialNumber\` must be at most ${MAX_LENGTH.serial} Latin letters and digits after removing spaces and separators; letters of other scripts are allowed only where they look like a Latin letter`, { field: 'serialNumber' })
   }
   return [...code].map(char => SERIAL_LOOK_ALIKES[char] ?? char).join('')
 }
@@ -114,7 +126,7 @@ function normaliseMake (make: string): string {
   while (LEGAL_FORM.test(name)) name = name.replace(LEGAL_FORM, '')
   const code = name.replace(/[^\p{L}\p{N}]+/gu, '')
   if (!/^[A-Z0-9]+$/.test(code) || code.length > MAX_LENGTH.make) {
-    throw new IdentifierInvalidError(`make ${JSON.stringify(make)} must be at most ${MAX_LENGTH.make} Latin letters and digits after removing spaces and punctuation`, { field: 'make' })
+    throw new IdentifierInvalidError(`the make in \`make\` must be at most ${MAX_LENGTH.make} Latin letters and digits after removing spaces and punctuation`, { field: 'make' })
   }
   return code
 }
@@ -122,7 +134,7 @@ function normaliseMake (make: string): string {
 function normaliseHandle (handle: string): string {
   const plain = compatible(handle).replace(/^@/, '').toLowerCase()
   if (plain === '' || /\s/u.test(plain) || plain.length > MAX_LENGTH.handle) {
-    throw new IdentifierInvalidError(`handle ${JSON.stringify(handle)} must be 1 to ${MAX_LENGTH.handle} characters without spaces (a leading @ is removed)`, { field: 'handle' })
+    throw new IdentifierInvalidError(`the handle in \`handle\` must be 1 to ${MAX_LENGTH.handle} characters without spaces (a leading @ is removed)`, { field: 'handle' })
   }
   return plain
 }
@@ -130,7 +142,7 @@ function normaliseHandle (handle: string): string {
 function normalisePlatform (platform: string): string {
   const plain = compatible(platform).toLowerCase().replace(/^https?:\/\//, '').replace(/^www\./, '').replace(/\/+$/, '')
   if (!/^[a-z0-9][a-z0-9.-]*$/.test(plain) || plain.length > MAX_LENGTH.platform) {
-    throw new IdentifierInvalidError(`platform ${JSON.stringify(platform)} must be a name or domain of Latin letters, digits, dots and hyphens`, { field: 'platform' })
+    throw new IdentifierInvalidError(`the platform in \`platform\` must be a name or domain of Latin letters, digits, dots and hyphens`, { field: 'platform' })
   }
   return PLATFORM_ALIASES[plain] ?? plain
 }
@@ -140,7 +152,7 @@ function normalisePlate (plate: string): string {
   // because O and 0 are different characters on some countries' plates.
   const code = foldHomoglyphs(upper(compatible(plate)).normalize('NFC')).replace(/[\s\-‐‑‒–—.·:]+/gu, '')
   if (!/^[\p{L}\p{N}]+$/u.test(code) || code.length > MAX_LENGTH.plate) {
-    throw new IdentifierInvalidError(`plate ${JSON.stringify(plate)} must be at most ${MAX_LENGTH.plate} letters and digits after removing spaces and separators`, { field: 'plate' })
+    throw new IdentifierInvalidError(`the plate in \`plate\` must be at most ${MAX_LENGTH.plate} letters and digits after removing spaces and separators`, { field: 'plate' })
   }
   return code
 }
@@ -160,7 +172,7 @@ function normaliseCountry (country: string): string {
  */
 function normalisePerson (familyName: string, givenNames: string, birthDate: string): string {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(birthDate) || Number.isNaN(Date.parse(`${birthDate}T00:00:00Z`)) || new Date(`${birthDate}T00:00:00Z`).toISOString().slice(0, 10) !== birthDate) {
-    throw new IdentifierInvalidError(`birth date ${JSON.stringify(birthDate)} must be a valid calendar date YYYY-MM-DD; partial dates are not supported`, { field: 'birthDate' })
+    throw new IdentifierInvalidError(`the birth date in \`birthDate\` must be a valid calendar date YYYY-MM-DD; partial dates are not supported`, { field: 'birthDate' })
   }
   const tokens = [...nameTokens(familyName, 'familyName'), ...nameTokens(givenNames, 'givenNames')].sort()
   return `${birthDate}:${tokens.join(' ')}`
@@ -171,10 +183,10 @@ function nameTokens (name: string, field: string): string[] {
   const latin = transliterate(stripDiacritics(upper(compatible(name))))
   const letters = latin.match(/\p{L}/gu) ?? []
   if (letters.some(letter => !/^[A-Z]$/.test(letter))) {
-    throw new IdentifierInvalidError(`name ${JSON.stringify(name)} contains letters outside the Latin, Cyrillic and Greek scripts, for which no transliteration is defined`, { field })
+    throw new IdentifierInvalidError(`the name in \`${field}\` contains letters outside the Latin, Cyrillic and Greek scripts, for which no transliteration is defined`, { field })
   }
-  if (latin.length > MAX_LENGTH.name) throw new IdentifierInvalidError(`name ${JSON.stringify(name)} is longer than ${MAX_LENGTH.name} characters`, { field })
+  if (latin.length > MAX_LENGTH.name) throw new IdentifierInvalidError(`the name in \`${field}\` is longer than ${MAX_LENGTH.name} characters`, { field })
   const tokens = latin.replace(/[’']/g, '').split(/[^A-Z]+/).filter(token => token !== '')
-  if (tokens.length === 0) throw new IdentifierInvalidError(`name ${JSON.stringify(name)} contains no letters`, { field })
+  if (tokens.length === 0) throw new IdentifierInvalidError(`the name in \`${field}\` contains no letters`, { field })
   return tokens
 }

@@ -68,7 +68,7 @@ export function requestCycleTests (): ConformanceTest[] {
       ...requirement('REQ-9.4-1'),
       run: async (ctx) => {
         const c = needCase()
-        const answered = await ctx.api.call('POST', `/cases/${encodeURIComponent(c.caseId)}/answer`, {})
+        const answered = await ctx.api.call('POST', `/cases/${encodeURIComponent(c.caseId)}/answer`, { actor: 'nfp-conformance' })
         const answer = await waitForMessage(ctx, 'answer', c.requestId, 1500)
         check(answer === undefined, `an answer reached the requester while an item awaited approval: ${show(answer)}`)
         check(answered.status === 409 && answered.body?.code === 'ERR_CASE_STATE', `POST /cases/{id}/answer returned status ${answered.status} ${show(answered.body?.code)}, expected 409 ERR_CASE_STATE`)
@@ -83,9 +83,9 @@ export function requestCycleTests (): ConformanceTest[] {
         check(got.status === 200, `GET /cases/{id} returned status ${got.status}`)
         const heldItem = (got.body.items as Array<{ itemId: string, recordId: string }>).find(i => i.recordId === c.heldId)
         check(heldItem !== undefined, `the case has no item for ${c.heldId}: ${show(got.body.items)}`)
-        const refused = await ctx.api.call('POST', `/cases/${encodeURIComponent(c.caseId)}/items/${heldItem.itemId}/refuse`, { ground: 'JEOPARDISE_INVESTIGATION_OR_SAFETY', note: 'Refused by the conformance suite acting as the legal officer.' })
+        const refused = await ctx.api.call('POST', `/cases/${encodeURIComponent(c.caseId)}/items/${heldItem.itemId}/refuse`, { ground: 'JEOPARDISE_INVESTIGATION_OR_SAFETY', note: 'Refused by the conformance suite acting as the legal officer.', actor: 'nfp-conformance' })
         check(refused.status === 200, `refusing the item returned status ${refused.status}: ${show(refused.body)}`)
-        const answered = await ctx.api.call('POST', `/cases/${encodeURIComponent(c.caseId)}/answer`, {})
+        const answered = await ctx.api.call('POST', `/cases/${encodeURIComponent(c.caseId)}/answer`, { actor: 'nfp-conformance' })
         check(answered.status === 200, `POST /cases/{id}/answer returned status ${answered.status}: ${show(answered.body)}`)
         const answer = await waitForMessage(ctx, 'answer', c.requestId, 15000)
         check(answer !== undefined, 'no answer reached the requester within 15 s')

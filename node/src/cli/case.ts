@@ -2,16 +2,18 @@ import { APPROVER_ROLES, REFUSAL_GROUNDS } from '../policy/index.ts'
 import type { Command } from './args.ts'
 import { UsageError } from './args.ts'
 import { CONNECT_HELP, CONNECT_OPTIONS, connectApi } from './connect.ts'
+import { ACTOR_ENV, ACTOR_HELP, needActor } from './actor.ts'
 import { needId, needString, parse, print, runGuarded } from './request.ts'
 
 const USAGE = [
   'nfp case list [--json] CONNECTION',
   'nfp case show CASE_ID [--json] CONNECTION',
   'nfp case approve CASE_ID ITEM --by NAME --role ROLE [--reference REF] [--note TEXT] CONNECTION',
-  'nfp case refuse CASE_ID ITEM --ground GROUND --note TEXT [--actor NAME] CONNECTION',
+  'nfp case refuse CASE_ID ITEM --ground GROUND --note TEXT --actor NAME CONNECTION',
   'nfp case clarify CASE_ID --question TEXT [--actor NAME] CONNECTION',
-  'nfp case answer CASE_ID [--actor NAME] CONNECTION',
-  'CONNECTION is --config node.json, or --api URL --token-file FILE'
+  'nfp case answer CASE_ID --actor NAME CONNECTION',
+  'CONNECTION is --config node.json, or --api URL --token-file FILE',
+  `--actor defaults to $${ACTOR_ENV}`
 ].join('\n       ')
 
 const OPTIONS = {
@@ -61,7 +63,7 @@ export const caseCommand: Command & { main: (argv: string[]) => Promise<number> 
     note: 'approve: optional note. refuse: reasons given to the requester (required).',
     ground: `refuse: ground from the closed list of Art. 6(1): ${REFUSAL_GROUNDS.join(', ')}.`,
     question: 'clarify: the question for the requester; the clock stops until it is answered.',
-    actor: 'Name of the person acting, for the audit log.',
+    actor: `${ACTOR_HELP} Optional for clarify.`,
     json: 'Print the API response as JSON.'
   },
   run: async () => {
@@ -77,7 +79,8 @@ async function runSubcommand (argv: string[]): Promise<number> {
   if (extra.length > 0) throw new UsageError(`unexpected argument \`${extra[0] as string}\``)
   if (subcommand === undefined) throw new UsageError('a subcommand is required')
   const api = connectApi(values)
-  const actor = typeof values.actor === 'string' ? { actor: values.actor } : {}
+  const actorName = typeof values.actor === 'string' ? values.actor : process.env[ACTOR_ENV]
+  const actor = actorName === undefined || actorName.trim() === '' ? {} : { actor: actorName.trim() }
   const path = (suffix = ''): string => `/cases/${encodeURIComponent(needId(id))}${suffix}`
   const itemPath = (action: string): string => {
     if (item === undefined) throw new UsageError('an item number is required, as `nfp case show` lists it')
@@ -102,13 +105,13 @@ async function runSubcommand (argv: string[]): Promise<number> {
       })
       break
     case 'refuse':
-      result = await api.request<CaseView>('POST', itemPath('refuse'), { ground: needString(values, 'ground'), note: needString(values, 'note'), ...actor })
+      result = await api.request<CaseView>('POST', itemPath('refuse'), { ground: needString(values, 'ground'), note: needString(values, 'note'), actor: needActor(values) })
       break
     case 'clarify':
       result = await api.request<CaseView>('POST', path('/clarification'), { question: needString(values, 'question'), ...actor })
       break
     case 'answer':
-      result = await api.request<CaseView>('POST', path('/answer'), actor)
+      result = await api.request<CaseView>('POST', path('/answer'), { actor: needActor(values) })
       break
     default:
       throw new UsageError(`unknown subcommand \`${subcommand}\``)

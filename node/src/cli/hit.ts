@@ -5,6 +5,7 @@ import { readApiToken } from '../identity.ts'
 import type { HitRecord, QueryResult } from '../hits/types.ts'
 import type { Command } from './args.ts'
 import { UsageError, formatHelp, parseCommandArgs, requireString } from './args.ts'
+import { ACTOR_HELP, needActor } from './actor.ts'
 import { ApiClient } from './client.ts'
 
 type OptionValues = Record<string, string | boolean | string[] | undefined>
@@ -28,7 +29,7 @@ const IDENTIFIER_OPTIONS: Record<string, string> = {
 const queryCommand: Command = {
   name: 'hit query',
   summary: 'ask every other member whether it holds an identifier, without revealing it',
-  usage: 'nfp hit query --config ./de/node.json --type firearm-serial --serial "ABC 123" --make Glock [--peers NL,SE] [--timeout 5000]',
+  usage: 'nfp hit query --config ./de/node.json --type firearm-serial --serial "ABC 123" --make Glock --actor NAME [--peers NL,SE] [--timeout 5000]',
   options: {
     ...CONNECTION.options,
     type: { type: 'string' },
@@ -54,7 +55,7 @@ const queryCommand: Command = {
     type: 'Identifier type: firearm-serial (--serial, --make), wallet-address (--address, --chain), online-handle (--handle, --platform), vin (--vin), plate (--plate, --country) or person (--family-name, --given-names, --birth-date YYYY-MM-DD).',
     peers: 'Comma-separated jurisdictions to ask; every other member by default.',
     timeout: 'Time limit for the whole query in milliseconds; peers that miss it are reported as unanswered.',
-    actor: 'Name of the person asking, for the audit log.'
+    actor: ACTOR_HELP
   },
   run: async (values) => {
     const type = requireString(values, 'type')
@@ -68,7 +69,7 @@ const queryCommand: Command = {
       identifier,
       ...(typeof values.peers === 'string' ? { peers: values.peers.split(',').map(peer => peer.trim().toUpperCase()) } : {}),
       ...(timeout === undefined ? {} : { timeoutMs: timeout }),
-      ...(typeof values.actor === 'string' ? { actor: values.actor } : {})
+      actor: needActor(values)
     }
     const result = await connect(values).request<QueryResult>('POST', '/hits/queries', body)
     if (values.json === true) {
@@ -112,7 +113,7 @@ const listCommand: Command = {
 const requestCommand: Command = {
   name: 'hit request',
   summary: 'turn a hit into a request for information to the member that reported it',
-  usage: 'nfp hit request --config ./de/node.json --id HIT_ID --purpose "…" --facts "…" --offence "…" --use-restrictions "…" --europol-reason "…" [--urgent --ground PUBLIC_SECURITY_THREAT --reasons "…"] [--europol-copy]',
+  usage: 'nfp hit request --config ./de/node.json --id HIT_ID --purpose "…" --facts "…" --offence "…" --use-restrictions "…" --europol-reason "…" --actor NAME [--urgent --ground PUBLIC_SECURITY_THREAT --reasons "…"] [--europol-copy]',
   options: {
     ...CONNECTION.options,
     id: { type: 'string' },
@@ -141,7 +142,7 @@ const requestCommand: Command = {
     'europol-copy': 'Send a copy to Europol (the node only records this decision).',
     'europol-reason': 'Reason for the Europol copy decision.',
     language: 'Language of the request; by default the first language the member notified.',
-    actor: 'Name of the person sending the request, for the audit log.'
+    actor: ACTOR_HELP
   },
   run: async (values) => {
     const urgent = values.urgent === true
@@ -151,7 +152,7 @@ const requestCommand: Command = {
       useRestrictions: requireString(values, 'use-restrictions'),
       europolCopy: { copy: values['europol-copy'] === true, reason: requireString(values, 'europol-reason') },
       ...(typeof values.language === 'string' ? { language: values.language } : {}),
-      ...(typeof values.actor === 'string' ? { actor: values.actor } : {})
+      actor: needActor(values)
     }
     const id = encodeURIComponent(requireString(values, 'id'))
     const result = await connect(values).request<{ hit: HitRecord, request: { requestId: string, status: string } }>('POST', `/hits/${id}/request`, body)

@@ -1,6 +1,7 @@
 import { NfpError } from '@ceasefire/protocol'
 import type { Command } from './args.ts'
 import { UsageError, formatHelp, parseCommandArgs, requireString } from './args.ts'
+import { ACTOR_ENV, needActor } from './actor.ts'
 import { connect } from './import.ts'
 
 interface LinkView {
@@ -53,9 +54,9 @@ const confirmCommand: Command = {
   summary: 'confirm a proposed link; the node creates and signs a RecordLink record',
   usage: 'nfp links confirm --config ./se/node.json --id lnk-… --by "Insp. A. Jansen" [--note TEXT]',
   options: { ...CONNECTION_OPTIONS, id: { type: 'string' }, by: { type: 'string' }, note: { type: 'string' } },
-  help: { ...CONNECTION_HELP, id: 'Link id from `nfp links list` (required).', by: 'Name or service number of the confirming operator (required).', note: 'Why the link holds, kept in the RecordLink.' },
+  help: { ...CONNECTION_HELP, id: 'Link id from `nfp links list` (required).', by: `Name or service number of the confirming operator (required; defaults to $${ACTOR_ENV}).`, note: 'Why the link holds, kept in the RecordLink.' },
   run: async (values) => {
-    const body: Record<string, string> = { confirmedBy: requireString(values, 'by') }
+    const body: Record<string, string> = { confirmedBy: needActor(values, 'by') }
     if (typeof values.note === 'string') body.note = values.note
     const result = await connect(values).request<{ record: { signed: { record: { id: string } } } }>('POST', `/links/${encodeURIComponent(requireString(values, 'id'))}/confirm`, body)
     console.log(`confirmed; RecordLink ${result.record.signed.record.id}`)
@@ -68,9 +69,9 @@ const rejectCommand: Command = {
   summary: 'reject a proposed link; the pair is not proposed again',
   usage: 'nfp links reject --config ./se/node.json --id lnk-… --by "Insp. A. Jansen" --reason TEXT',
   options: { ...CONNECTION_OPTIONS, id: { type: 'string' }, by: { type: 'string' }, reason: { type: 'string' } },
-  help: { ...CONNECTION_HELP, id: 'Link id from `nfp links list` (required).', by: 'Name or service number of the rejecting operator (required).', reason: 'Why the records do not describe the same thing (required).' },
+  help: { ...CONNECTION_HELP, id: 'Link id from `nfp links list` (required).', by: `Name or service number of the rejecting operator (required; defaults to $${ACTOR_ENV}).`, reason: 'Why the records do not describe the same thing (required).' },
   run: async (values) => {
-    await connect(values).request('POST', `/links/${encodeURIComponent(requireString(values, 'id'))}/reject`, { rejectedBy: requireString(values, 'by'), reason: requireString(values, 'reason') })
+    await connect(values).request('POST', `/links/${encodeURIComponent(requireString(values, 'id'))}/reject`, { rejectedBy: needActor(values, 'by'), reason: requireString(values, 'reason') })
     console.log('rejected')
     return 0
   }

@@ -3,15 +3,16 @@ import { parseArgs } from 'node:util'
 import { NfpError } from '@ceasefire/protocol'
 import type { Command } from './args.ts'
 import { UsageError, formatHelp } from './args.ts'
+import { ACTOR_HELP, needActor } from './actor.ts'
 import { CONNECT_HELP, CONNECT_OPTIONS, connectApi } from './connect.ts'
 
 type Values = Record<string, string | boolean | string[] | undefined>
 
 const USAGE = [
-  'nfp request send --to FR --file request.json [--actor NAME] CONNECTION',
+  'nfp request send --to FR --file request.json --actor NAME CONNECTION',
   'nfp request list [--json] CONNECTION',
   'nfp request show REQUEST_ID [--json] CONNECTION',
-  'nfp request clarify REQUEST_ID --answer TEXT [--actor NAME] CONNECTION',
+  'nfp request clarify REQUEST_ID --answer TEXT --actor NAME CONNECTION',
   'CONNECTION is --config node.json, or --api URL --token-file FILE'
 ].join('\n       ')
 
@@ -58,7 +59,7 @@ export const requestCommand: Command & { main: (argv: string[]) => Promise<numbe
     to: 'send: jurisdiction of the peer asked, e.g. FR.',
     file: 'send: JSON file with the request content (see README, "Requests for information").',
     answer: 'clarify: the answer to the peer\'s question.',
-    actor: 'Name of the person acting, for the audit log.',
+    actor: ACTOR_HELP,
     json: 'Print the API response as JSON.'
   },
   run: async () => {
@@ -84,7 +85,7 @@ async function runSubcommand (argv: string[]): Promise<number> {
       } catch (err) {
         throw new UsageError(`cannot read request file ${file}: ${(err as Error).message}`)
       }
-      const sent = await api.request<SentView>('POST', '/requests', { to, content, ...(typeof values.actor === 'string' ? { actor: values.actor } : {}) })
+      const sent = await api.request<SentView>('POST', '/requests', { to, content, actor: needActor(values) })
       print(values, sent, () => describe(sent))
       return 0
     }
@@ -100,7 +101,7 @@ async function runSubcommand (argv: string[]): Promise<number> {
     }
     case 'clarify': {
       const answer = needString(values, 'answer')
-      const updated = await api.request<SentView>('POST', `/requests/${encodeURIComponent(needId(id))}/clarification`, { answer, ...(typeof values.actor === 'string' ? { actor: values.actor } : {}) })
+      const updated = await api.request<SentView>('POST', `/requests/${encodeURIComponent(needId(id))}/clarification`, { answer, actor: needActor(values) })
       print(values, updated, () => describe(updated))
       return 0
     }

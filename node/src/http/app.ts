@@ -9,6 +9,7 @@ import type { Logger } from 'pino'
 import type { AuditHeads } from '../audit/audit-heads.ts'
 import type { NodeService } from '../service.ts'
 import { installErrorHandler, installNotFoundHandler } from './errors.ts'
+import { buildValidator } from './validator.ts'
 import { auditRoutes } from './routes/audit.ts'
 import { auditHeadRoutes } from './routes/audit-heads.ts'
 import { federationRoutes } from './routes/federation.ts'
@@ -48,9 +49,10 @@ export async function buildApp (service: NodeService, log: Logger, auditHeads: A
     },
     bodyLimit: 1024 * 1024,
     // Route schemas must report unknown fields, not strip them. Records are checked by the
-    // protocol package's validator, which never coerces. Coercion here turns query strings into
-    // the integers the route schemas declare; it does not turn arrays into strings.
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: true, useDefaults: true } }
+    // protocol package's validator, which never coerces. `buildValidator` coerces query strings,
+    // path parameters and headers to the types the route schemas declare, and never a JSON body.
+    ajv: { customOptions: { removeAdditional: false, useDefaults: true } },
+    schemaController: { compilersFactory: { buildValidator } }
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   // Only JSON bodies are accepted; a text body gets 415 instead of a confusing schema error.

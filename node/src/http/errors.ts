@@ -24,8 +24,11 @@ export function installErrorHandler (app: FastifyInstance): void {
       error = new errors.InternalError('internal error; see the node log for details')
     }
 
-    if (error.statusCode >= 500) request.log.error({ code: error.code }, error.message)
-    else request.log.info({ code: error.code }, error.message)
+    // A client error's message can quote what the client sent, such as a queried identifier or a
+    // person's name. Only the code and the route are logged, and the message goes to the client alone.
+    const route = request.routeOptions.url ?? 'unknown route'
+    if (error.statusCode >= 500) request.log.error({ code: error.code, method: request.method, route }, error.message)
+    else request.log.info({ code: error.code, method: request.method, route }, 'request rejected')
 
     const body: Record<string, unknown> = {
       statusCode: error.statusCode,

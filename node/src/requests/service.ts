@@ -6,7 +6,7 @@ import type { AnySignedRecord } from '@ceasefire/protocol'
 import type { Logger } from 'pino'
 import { outgoingCopy } from '../outgoing.ts'
 import { REFUSAL_GROUNDS, evaluateRequest } from '../policy/index.ts'
-import type { ApproverRole, RefusalGround } from '../policy/index.ts'
+import type { ApproverRole, Decision, RefusalGround } from '../policy/index.ts'
 import type { Network } from '../net/network.ts'
 import { sendRequestMessage } from '../net/requests.ts'
 import type { NodeService } from '../service.ts'
@@ -218,8 +218,10 @@ export class RequestService extends EventEmitter {
 
   /**
    * Refuses one item with a ground from the closed list of Art. 6(1) and a note for the requester.
+   * An item the policy permitted, or that awaits approval or was approved, can be refused.
    *
-   * @throws RefusalGroundInvalidError for any other ground.
+   * @throws RefusalGroundInvalidError for any other ground, CaseStateError when the item was
+   *   already refused or the case was answered.
    */
   async refuseItem (caseId: string, itemId: string, ground: string, note: string, actor = 'node'): Promise<Tracked<Case>> {
     if (!(REFUSAL_GROUNDS as readonly string[]).includes(ground)) {
@@ -228,6 +230,8 @@ export class RequestService extends EventEmitter {
     await this.#updateCase(caseId, (c) => {
       if (c.status === 'answered') throw new errors.CaseStateError(`case \`${caseId}\` was already answered`)
       const item = findItem(c, itemId)
+      // A refusal is final: neither the policy's ground nor an operator's can be replaced.
+      if (item.status === 'refused') throw new errors.CaseStateError(`item \`${itemId}\` of case \`${caseId}\` was already refused on ${item.refusal?.ground ?? 'a ground'}; a decided item cannot be refused again`)
       item.status = 'refused'
       item.refusal = { recordId: item.recordId, ground: ground as RefusalGround, reasons: note }
       this.#resumeIfClear(c)
@@ -259,6 +263,7 @@ export class RequestService extends EventEmitter {
   async sendAnswer (caseId: string, actor = 'node', options: AnswerOptions = {}): Promise<Case> {
     const key = { privateKey: this.#service.identity.signing.privateKey, kid: this.#service.identity.signing.kid }
     const extra: CollectionWrite[] = []
+    const heldItems: string[] = []
     const answered = await this.#updateCase(caseId, async (c, queue) => {
       if (c.status !== 'open') throw new errors.CaseStateError(`case \`${caseId}\` is ${c.status}; only an open case can be answered`)
       if (c.items.some(i => i.status === 'awaiting-approval')) {
@@ -266,8 +271,20 @@ export class RequestService extends EventEmitter {
       }
       const audit: AuditDraft[] = []
       const records: AnySignedRecord[] = []
+      const now = this.#now()
       for (const item of c.items.filter(i => i.status === 'permitted')) {
         const stored = await this.#service.store.getRecord(item.recordId)
+        if (stored !== undefined && stored.signed.record.versionHash !== item.versionHash) {
+          // The record changed after the case opened, so the earlier decision does not cover the
+          // version that would leave. The stored version is decided again and only that decision applies.
+          const decidedBefore = item.versionHash ?? 'an unrecorded version'
+          setItemDecision(item, this.#decide(stored.signed.record, c.requester, c.content, now), stored.signed.record)
+          audit.push({ ...decisionAudit(item, c.requester, c.requestId), detail: `request section; case ${caseId}; record changed since ${decidedBefore} was decided` })
+          if (item.refusal !== undefined) {
+            audit.push({ event: 'request.item-refused', recordId: item.recordId, peer: c.requester, messageId: c.requestId, actor: 'node', code: item.refusal.ground, detail: `request case ${caseId}; changed record refused by policy` })
+          }
+          if (item.status !== 'permitted') continue
+        }
         if (stored !== undefined) {
           // NOTE: request decisions do not apply the node's relay rules, so a relayed record whose
           // decision changes a value makes outgoingCopy throw ERR_SIG_REDACTION_FORBIDDEN here.
@@ -278,6 +295,17 @@ export class RequestService extends EventEmitter {
         item.status = 'refused'
         item.refusal = { recordId: item.recordId, ground: 'NOT_AVAILABLE', reasons: `The record was deleted on the requested node after the case opened${item.approval === undefined ? '' : ' and after its provision was approved'}; it is no longer available.` }
         audit.push({ event: 'request.item-refused', recordId: item.recordId, peer: c.requester, messageId: c.requestId, actor: 'node', code: 'NOT_AVAILABLE', detail: `request case ${caseId}; record deleted before the answer` })
+      }
+      const held = c.items.filter(i => i.status === 'awaiting-approval')
+      if (held.length > 0) {
+        // Nothing is sent. The case keeps the new decisions, the clock pauses and the requester
+        // gets a delay notice, as when an item awaits approval from the start.
+        heldItems.push(...held.map(i => i.itemId))
+        c.clock = pauseClock(c.clock, now, 'approval')
+        const reasons = held.map(i => i.decision.approvals.map(a => a.reason).join(' ') || 'A person must decide whether this record may be provided.').join(' ')
+        c.delayNotices.push({ at: now.toISOString(), expectedDelayHours: this.#approvalDelayHours, reasons })
+        await queue({ type: 'delay-notice', expectedDelayHours: this.#approvalDelayHours, reasons, clock: c.clock, ...this.#envelope(c.requestId, c.requester) })
+        return [...audit, { event: 'request.delay-notice', peer: c.requester, messageId: c.requestId, detail: `expected delay ${this.#approvalDelayHours} h; changed records need approval` }]
       }
       const refusals: Refusal[] = c.items.flatMap(i => i.refusal === undefined ? [] : [i.refusal])
       if (c.items.length === 0) {
@@ -309,6 +337,9 @@ export class RequestService extends EventEmitter {
       ]
     }, extra)
     await this.flushOutbox(false, answered.requester)
+    if (heldItems.length > 0) {
+      throw new errors.CaseStateError(`case \`${caseId}\` was not answered: the records of items ${heldItems.map(i => `\`${i}\``).join(', ')} changed since the case opened and now await approval; approve or refuse them, then answer again`)
+    }
     return await this.getCase(caseId)
   }
 
@@ -403,21 +434,10 @@ export class RequestService extends EventEmitter {
       const now = this.#now()
       const matches = await findMatches(this.#service.store, content.informationSought)
       let clock = this.#service.components.openClock(now, content.urgency.urgent, matches.length > 0 ? 'direct' : 'indirect')
-      const policy = this.#service.policy
       const items: CaseItem[] = matches.map((stored, index) => {
         const record = stored.signed.record
-        const decision = evaluateRequest(policy, record, { self: { jurisdiction: this.#self }, request: { requester: { jurisdiction: message.sender }, purpose: `${content.purpose.description} ${content.purpose.facts}`, urgent: content.urgency.urgent, offence: content.purpose.offence }, now })
-        const item: CaseItem = { itemId: String(index + 1), recordId: record.id, recordType: record.type, status: 'permitted', decision }
-        if (decision.effect === 'deny') {
-          const ground = decision.reasons.find(r => r.effect === 'deny' && r.refusalGround !== undefined)?.refusalGround
-          // NOTE: a deny rule without a refusal ground (such as the H3 design rule) cannot become an Art. 6 refusal by itself, so the item waits for a legal officer to approve it or refuse it with a ground.
-          if (ground === undefined) return { ...item, status: 'awaiting-approval', approvers: ['legal-officer'] }
-          item.status = 'refused'
-          item.refusal = { recordId: record.id, ground, reasons: decision.explanation, rules: decision.reasons.map(r => r.ruleId) }
-        } else if (decision.effect === 'require-approval') {
-          item.status = 'awaiting-approval'
-          item.approvers = decision.approvals.flatMap(a => [...a.approvers])
-        }
+        const item: CaseItem = { itemId: String(index + 1), recordId: record.id, recordType: record.type, status: 'permitted', decision: this.#decide(record, message.sender, content, now) }
+        setItemDecision(item, item.decision, record)
         return item
       })
 
@@ -437,7 +457,7 @@ export class RequestService extends EventEmitter {
         writes: [{ collection: 'cases', key: caseId, value: created }, remember(reply), ...writes],
         audit: [
           { event: 'request.received', peer: message.sender, messageId: message.requestId, detail: `case ${caseId}; ${items.length} matching records; access ${clock.access}; limit ${clock.limitHours} h` },
-          ...items.map((i): AuditDraft => ({ event: 'policy.decision', recordId: i.recordId, recordType: i.recordType, peer: message.sender, messageId: message.requestId, decision: i.decision.effect, rules: i.decision.reasons.map(r => r.ruleId), policyHash: i.decision.module.hash })),
+          ...items.map(i => decisionAudit(i, message.sender, message.requestId)),
           ...(awaiting.length > 0 ? [{ event: 'request.delay-notice', peer: message.sender, messageId: message.requestId, detail: `expected delay ${this.#approvalDelayHours} h` }] : [])
         ]
       })
@@ -490,6 +510,15 @@ export class RequestService extends EventEmitter {
   }
 
   // ---- Helpers --------------------------------------------------------------------------
+
+  /** Decides whether `record` may be provided to `requester` under the request section. Never throws. */
+  #decide (record: AnySignedRecord['record'], requester: string, content: RequestContent, now: Date): Decision {
+    return evaluateRequest(this.#service.policy, record, {
+      self: { jurisdiction: this.#self },
+      request: { requester: { jurisdiction: requester }, purpose: `${content.purpose.description} ${content.purpose.facts}`, urgent: content.urgency.urgent, offence: content.purpose.offence },
+      now
+    })
+  }
 
   #resumeIfClear (c: Case): void {
     if (c.status === 'clarification-asked') return
@@ -641,6 +670,39 @@ function isRunning (r: SentRequest): boolean {
 
 function caseIdOf (requester: string, requestId: string): string {
   return `${requester.toLowerCase()}-${requestId}`
+}
+
+/**
+ * Sets an item's decision, the record version it decided and the status that follows: a deny
+ * with a refusal ground refuses the item, and a require-approval or a deny without a ground
+ * makes it await approval. An approval of an earlier version does not carry over.
+ */
+function setItemDecision (item: CaseItem, decision: Decision, record: AnySignedRecord['record']): void {
+  item.decision = decision
+  item.versionHash = record.versionHash
+  item.status = 'permitted'
+  delete item.refusal
+  delete item.approvers
+  delete item.approval
+  if (decision.effect === 'deny') {
+    const ground = decision.reasons.find(r => r.effect === 'deny' && r.refusalGround !== undefined)?.refusalGround
+    // NOTE: a deny rule without a refusal ground (such as the H3 design rule) cannot become an Art. 6 refusal by itself, so the item waits for a legal officer to approve it or refuse it with a ground.
+    if (ground === undefined) {
+      item.status = 'awaiting-approval'
+      item.approvers = ['legal-officer']
+      return
+    }
+    item.status = 'refused'
+    item.refusal = { recordId: record.id, ground, reasons: decision.explanation, rules: decision.reasons.map(r => r.ruleId) }
+  } else if (decision.effect === 'require-approval') {
+    item.status = 'awaiting-approval'
+    item.approvers = decision.approvals.flatMap(a => [...a.approvers])
+  }
+}
+
+/** The audit entry for an item's policy decision, naming the record version it decided. */
+function decisionAudit (item: CaseItem, requester: string, requestId: string): AuditDraft {
+  return { event: 'policy.decision', recordId: item.recordId, recordType: item.recordType, versionHash: item.versionHash, peer: requester, messageId: requestId, decision: item.decision.effect, rules: item.decision.reasons.map(r => r.ruleId), policyHash: item.decision.module.hash, detail: 'request section' }
 }
 
 function findItem (c: Case, itemId: string): CaseItem {

@@ -78,6 +78,8 @@ export interface CaseItem {
   recordType: string
   status: ItemStatus
   decision: Decision
+  /** Version of the record that `decision` decided; an answer re-decides any other version. */
+  versionHash?: string
   refusal?: Refusal
   approvers?: ApproverRole[]
   approval?: { approvedBy: string, role: ApproverRole, reference?: string, note?: string, at: string }

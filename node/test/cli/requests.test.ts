@@ -44,16 +44,16 @@ t.test('operator runs a request through the CLI', async t => {
   t.match(clarify.stdout, /deadline: {2}paused \(clarification\)/)
   const shown = await nfp('request', 'show', request.requestId, ...atDe())
   t.match(shown.stdout, /clarification asked .*Which seizure report\?.*\[unanswered/)
-  const answered = await nfp('request', 'clarify', request.requestId, '--answer', 'Report 2026/55.', ...atDe())
+  const answered = await nfp('request', 'clarify', request.requestId, '--answer', 'Report 2026/55.', '--actor', 'K. Weber', ...atDe())
   t.equal(answered.code, 0, answered.stderr)
 
-  const badGround = await nfp('case', 'refuse', caseId, '1', '--ground', 'TOO_BUSY', '--note', 'No time.', ...atFr())
+  const badGround = await nfp('case', 'refuse', caseId, '1', '--ground', 'TOO_BUSY', '--note', 'No time.', '--actor', 'M. Durand', ...atFr())
   t.equal(badGround.code, 1)
   t.match(badGround.stderr, /^nfp case: ERR_REFUSAL_GROUND_INVALID: `TOO_BUSY` is not a refusal ground .* \(field: ground\)/)
   const refused = await nfp('case', 'refuse', caseId, '1', '--ground', 'NOT_AN_OFFENCE', '--note', 'Not an offence here.', '--actor', 'M. Durand', ...atFr())
   t.equal(refused.code, 0, refused.stderr)
   t.match(refused.stdout, /1\. urn:nfp:fr:firearm:cli-pistol \(Firearm\) refused: NOT_AN_OFFENCE/)
-  const sentAnswer = await nfp('case', 'answer', caseId, ...atFr())
+  const sentAnswer = await nfp('case', 'answer', caseId, '--actor', 'M. Durand', ...atFr())
   t.equal(sentAnswer.code, 0, sentAnswer.stderr)
   t.match(sentAnswer.stdout, /status: {4}answered \(refused\)/)
 
@@ -66,7 +66,7 @@ t.test('missing element and bad usage', async t => {
   const file = join(tmp, 'incomplete.json')
   const { purpose: _purpose, ...incomplete } = completeRequest()
   writeFileSync(file, JSON.stringify(incomplete))
-  const invalid = await nfp('request', 'send', '--to', 'FR', '--file', file, ...atDe())
+  const invalid = await nfp('request', 'send', '--to', 'FR', '--file', file, '--actor', 'K. Weber', ...atDe())
   t.equal(invalid.code, 1)
   t.match(invalid.stderr, /ERR_REQUEST_INVALID: `purpose` is missing .*Art\. 4\(5\)\(b\).*\(field: purpose\)/)
   const noSub = await nfp('case', ...atFr())
@@ -80,4 +80,23 @@ t.test('missing element and bad usage', async t => {
   const missing = await nfp('case', 'show', 'de-nothing', ...atFr())
   t.equal(missing.code, 1)
   t.match(missing.stderr, /ERR_CASE_NOT_FOUND/)
+})
+
+t.test('disclosing subcommands need an actor', async t => {
+  const file = join(tmp, 'actor.json')
+  writeFileSync(file, JSON.stringify(completeRequest({ informationSought: { description: 'CLI pistol', ids: ['urn:nfp:fr:firearm:cli-pistol'] } })))
+  const unnamed = await nfp('request', 'send', '--to', 'FR', '--file', file, ...atDe())
+  t.equal(unnamed.code, 2)
+  t.match(unnamed.stderr, /--actor is required, or set NFP_ACTOR/)
+
+  process.env.NFP_ACTOR = 'K. Weber'
+  const fromEnv = await nfp('request', 'send', '--to', 'FR', '--file', file, '--json', ...atDe()).finally(() => { delete process.env.NFP_ACTOR })
+  t.equal(fromEnv.code, 0, fromEnv.stderr)
+  const requestId = JSON.parse(fromEnv.stdout).requestId
+  const audit = await cluster.node('DE').service.store.listAudit(0, 10_000)
+  t.equal(audit.find((e: any) => e.event === 'request.sent' && e.messageId === requestId)?.actor, 'K. Weber', 'NFP_ACTOR is recorded')
+
+  const answer = await nfp('case', 'answer', `de-${requestId as string}`, ...atFr())
+  t.equal(answer.code, 2)
+  t.match(answer.stderr, /--actor is required/)
 })

@@ -138,7 +138,7 @@ t.test('hit turns into a request', async t => {
   const response = await fetch(`${de.url}/hits/${hit!.hitId}/request`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${de.service.identity.apiToken}` },
-    body: JSON.stringify({ purpose: elements.purpose, urgency: elements.urgency, useRestrictions: elements.useRestrictions, europolCopy: elements.europolCopy })
+    body: JSON.stringify({ purpose: elements.purpose, urgency: elements.urgency, useRestrictions: elements.useRestrictions, europolCopy: elements.europolCopy, actor: 'K. Weber' })
   })
   t.equal(response.status, 201)
   const body = await response.json() as { hit: { requestId: string, overdue: boolean }, request: { requestId: string, status: string, content: { informationSought: { ids: string[] } } } }
@@ -149,7 +149,7 @@ t.test('hit turns into a request', async t => {
   const again = await fetch(`${de.url}/hits/${hit!.hitId}/request`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${de.service.identity.apiToken}` },
-    body: JSON.stringify({ purpose: elements.purpose, urgency: elements.urgency, useRestrictions: elements.useRestrictions, europolCopy: elements.europolCopy })
+    body: JSON.stringify({ purpose: elements.purpose, urgency: elements.urgency, useRestrictions: elements.useRestrictions, europolCopy: elements.europolCopy, actor: 'K. Weber' })
   })
   t.equal(again.status, 409)
   t.equal((await again.json() as { code: string }).code, 'ERR_CASE_STATE')
@@ -208,7 +208,7 @@ t.test('invalid identifier is rejected before sending', async t => {
   const response = await fetch(`${de.url}/hits/queries`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${de.service.identity.apiToken}` },
-    body: JSON.stringify({ identifier: { type: 'wallet-address', chain: 'bitcoin', address: '1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNb' } })
+    body: JSON.stringify({ identifier: { type: 'wallet-address', chain: 'bitcoin', address: '1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNb' }, actor: 'K. Weber' })
   })
   t.equal(response.status, 400)
   t.equal((await response.json() as { code: string }).code, 'ERR_IDENTIFIER_CHECKSUM')

@@ -48,7 +48,7 @@ t.test('relevant record is proposed and shared on confirm', async t => {
   t.equal(confirmed.status, 200)
   t.equal(confirmed.body.status, 'confirmed')
   t.ok(await eventually(async () => (await de().service.store.getRecord('urn:nfp:fr:vehicle:van-1')) !== undefined), 'DE received the record')
-  const again = await api('POST', `/proposals/${proposal.proposalId as string}/confirm`, {})
+  const again = await api('POST', `/proposals/${proposal.proposalId as string}/confirm`, { actor: 'M. Durand' })
   t.equal(again.status, 409)
   t.equal(again.body.code, 'ERR_PROPOSAL_STATE')
 

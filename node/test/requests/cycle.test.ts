@@ -40,7 +40,7 @@ t.test('whole cycle with partial refusal', async t => {
 
 t.test('missing element stops the request', async t => {
   const { purpose: _purpose, ...incomplete } = completeRequest()
-  const response = await fetch(`${de().url}/requests`, { method: 'POST', headers: { authorization: `Bearer ${de().service.identity.apiToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ to: 'FR', content: incomplete }) })
+  const response = await fetch(`${de().url}/requests`, { method: 'POST', headers: { authorization: `Bearer ${de().service.identity.apiToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ to: 'FR', content: incomplete, actor: 'K. Weber' }) })
   const body = await response.json() as any
   t.equal(response.status, 400)
   t.equal(body.code, 'ERR_REQUEST_INVALID')

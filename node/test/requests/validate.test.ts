@@ -51,3 +51,46 @@ t.test('language must be notified', async t => {
 t.test('urgent request with ground passes', async t => {
   t.same(codeAndField(completeRequest({ urgency: { urgent: true, ground: 'LIFE_OR_PHYSICAL_INTEGRITY', reasons: 'A threat to kill was made.' } })), {})
 })
+
+t.test('unknown members are rejected', async t => {
+  const cases: Array<[string, (r: Record<string, any>) => void]> = [
+    ['extra', r => { r.extra = 'forwarded?' }],
+    ['informationSought.note', r => { r.informationSought = { ...r.informationSought, note: 'x' } }],
+    ['purpose.secret', r => { r.purpose = { ...r.purpose, secret: 'x' } }],
+    ['urgency.level', r => { r.urgency = { ...r.urgency, level: 3 } }],
+    ['europolCopy.to', r => { r.europolCopy = { ...r.europolCopy, to: 'x' } }],
+    ['content', r => { r['a b'] = 'x' }]
+  ]
+  for (const [field, change] of cases) {
+    const request = completeRequest()
+    change(request)
+    const err = codeAndField(request)
+    t.equal(err.code, 'ERR_REQUEST_INVALID', `${field}: code`)
+    t.equal(err.field, field, `${field}: field`)
+  }
+})
+
+t.test('ids must be record ids', async t => {
+  for (const id of ['x', 'x'.repeat(100_000), 'urn:nfp:fr:firearm:', 'urn:nfp:FR:firearm:p1']) {
+    const err = codeAndField(completeRequest({ informationSought: { description: 'Pistol', ids: [id] } }))
+    t.equal(err.code, 'ERR_REQUEST_INVALID', `${id.slice(0, 30)}: code`)
+    t.match(err.field, /^informationSought\.ids/, `${id.slice(0, 30)}: field`)
+    t.ok((err.message ?? '').length < 300, `${id.slice(0, 30)}: the message does not quote the id`)
+  }
+  t.same(codeAndField(completeRequest({ informationSought: { description: 'Pistol', ids: ['urn:nfp:fr:firearm:pistol-1'] } })), {})
+})
+
+t.test('sizes and types are limited', async t => {
+  const cases: Array<[string, Record<string, unknown>]> = [
+    ['informationSought.ids', { informationSought: { description: 'Pistols', ids: Array.from({ length: 101 }, (_, i) => `urn:nfp:fr:firearm:p${i}`) } }],
+    ['informationSought.types.0', { informationSought: { description: 'Pistols', types: ['Pistol'] } }],
+    ['informationSought.fields', { informationSought: { description: 'Pistols', fields: { 'serial number': 'x' } } }],
+    ['purpose.facts', { purpose: { description: 'd', facts: 'f'.repeat(10_001), offence: 'o' } }],
+    ['persons', { persons: Array.from({ length: 51 }, (_, i) => `Person ${i}`), personLink: 'linked' }]
+  ]
+  for (const [field, overrides] of cases) {
+    const err = codeAndField(completeRequest(overrides))
+    t.equal(err.code, 'ERR_REQUEST_INVALID', `${field}: code`)
+    t.equal(err.field, field, `${field}: field`)
+  }
+})

@@ -4,6 +4,7 @@ import { COPY_EXEMPTIONS } from '../../policy/copies.ts'
 import { APPROVER_ROLES } from '../../policy/index.ts'
 import type { ApproverRole } from '../../policy/index.ts'
 import type { RequestService } from '../../requests/service.ts'
+import { RequiredActor, requireActor } from '../actor.ts'
 import { errorResponses } from '../schemas.ts'
 
 const Tracked = Type.Object({}, { additionalProperties: true })
@@ -43,10 +44,10 @@ export function caseRoutes (requests: RequestService): FastifyPluginAsyncTypebox
         description: 'Any ground outside the list is answered with ERR_REFUSAL_GROUND_INVALID.',
         tags: ['cases'],
         params: ItemParams,
-        body: Type.Object({ ground: Type.String({ minLength: 1, maxLength: 60 }), note: Type.String({ minLength: 3, maxLength: 2000 }), actor: Actor }, { additionalProperties: false }),
+        body: Type.Object({ ground: Type.String({ minLength: 1, maxLength: 60 }), note: Type.String({ minLength: 3, maxLength: 2000 }), actor: RequiredActor }, { additionalProperties: false }),
         response: { 200: Tracked, ...errorResponses }
       }
-    }, async (request) => await requests.refuseItem(request.params.id, request.params.item, request.body.ground, request.body.note, request.body.actor))
+    }, async (request) => await requests.refuseItem(request.params.id, request.params.item, request.body.ground, request.body.note, requireActor(request.body.actor)))
 
     app.post('/cases/:id/clarification', {
       schema: {
@@ -64,13 +65,13 @@ export function caseRoutes (requests: RequestService): FastifyPluginAsyncTypebox
         tags: ['cases'],
         params: CaseParams,
         body: Type.Object({
-          actor: Actor,
+          actor: RequiredActor,
           europolCopy: Type.Optional(Type.Object({ copy: Type.Boolean(), reason: Type.String({ minLength: 3, maxLength: 2000 }) }, { additionalProperties: false, description: 'The case-by-case assessment of Art. 12 for this answer.' })),
           copyExemption: Type.Optional(Type.Union(COPY_EXEMPTIONS.map(e => Type.Literal(e)), { description: 'An exemption of Art. 4(2) from the copy to a Single Point of Contact.' }))
         }, { additionalProperties: false }),
         response: { 200: Tracked, ...errorResponses }
       }
-    }, async (request) => await requests.sendAnswer(request.params.id, request.body.actor, {
+    }, async (request) => await requests.sendAnswer(request.params.id, requireActor(request.body.actor), {
       ...(request.body.europolCopy === undefined ? {} : { europolCopy: request.body.europolCopy }),
       ...(request.body.copyExemption === undefined ? {} : { copyExemption: request.body.copyExemption })
     }))

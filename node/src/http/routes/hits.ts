@@ -2,12 +2,14 @@ import { Type } from 'typebox'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { IDENTIFIER_TYPES } from '@ceasefire/protocol'
 import type { HitService } from '../../hits/service.ts'
+import { RequiredActor, requireActor } from '../actor.ts'
 import { errorResponses } from '../schemas.ts'
 
 const Text = (maxLength: number) => Type.String({ minLength: 1, maxLength })
 
 const Identifier = Type.Object({
-  type: Type.Union(IDENTIFIER_TYPES.map(type => Type.Literal(type)), { description: 'Identifier type; the other members depend on it (SPEC.md section 10.1).' }),
+  // A plain string here, so an unknown type reaches the normaliser and gets ERR_IDENTIFIER_TYPE_UNKNOWN with the list of types.
+  type: Type.String({ minLength: 1, maxLength: 50, description: `Identifier type, one of ${IDENTIFIER_TYPES.join(', ')}; the other members depend on it (SPEC.md section 10.1).` }),
   serialNumber: Type.Optional(Text(200)),
   make: Type.Optional(Text(500)),
   address: Type.Optional(Text(200)),
@@ -63,7 +65,7 @@ const FollowUp = Type.Object({
   availabilityReasons: Type.Optional(Text(5000)),
   persons: Type.Optional(Type.Array(Text(500), { maxItems: 50 })),
   personLink: Type.Optional(Text(5000)),
-  actor: Type.Optional(Text(200))
+  actor: RequiredActor
 }, { additionalProperties: false })
 
 /** Hit/no-hit queries across the federation, the hits both ends keep, and their follow-up. */
@@ -78,14 +80,14 @@ export function hitRoutes (hits: HitService): FastifyPluginAsyncTypebox {
           identifier: Identifier,
           peers: Type.Optional(Type.Array(Type.String({ pattern: '^[A-Z]{2}$' }), { minItems: 1, maxItems: 100, uniqueItems: true })),
           timeoutMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 60000, description: 'Time limit for the whole query (ms).' })),
-          actor: Type.Optional(Text(200))
+          actor: RequiredActor
         }, { additionalProperties: false }),
         response: { 200: QueryResult, ...errorResponses }
       }
     }, async (request) => await hits.query(request.body.identifier, {
+      actor: requireActor(request.body.actor),
       ...(request.body.peers === undefined ? {} : { peers: request.body.peers }),
-      ...(request.body.timeoutMs === undefined ? {} : { timeoutMs: request.body.timeoutMs }),
-      ...(request.body.actor === undefined ? {} : { actor: request.body.actor })
+      ...(request.body.timeoutMs === undefined ? {} : { timeoutMs: request.body.timeoutMs })
     }))
 
     app.get('/hits', {
@@ -107,7 +109,7 @@ export function hitRoutes (hits: HitService): FastifyPluginAsyncTypebox {
       }
     }, async (request, reply) => {
       const { actor, ...elements } = request.body
-      const result = await hits.requestInformation(request.params.id, elements, actor)
+      const result = await hits.requestInformation(request.params.id, elements, requireActor(actor))
       return await reply.code(201).send(result)
     })
   }

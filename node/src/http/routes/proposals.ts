@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { ProposalService } from '../../initiative/proposals.ts'
 import { APPROVER_ROLES } from '../../policy/index.ts'
 import type { ApproverRole } from '../../policy/index.ts'
+import { RequiredActor, requireActor } from '../actor.ts'
 import { errorResponses } from '../schemas.ts'
 
 // NOTE: responses are documented as free-form objects; the shape is Proposal in node/src/initiative/proposals.ts.
@@ -33,7 +34,7 @@ export function proposalRoutes (proposals: ProposalService): FastifyPluginAsyncT
         tags: ['proposals'],
         params: Params,
         body: Type.Object({
-          actor: Actor,
+          actor: RequiredActor,
           approvals: Type.Optional(Type.Array(Type.Object({
             approvedBy: Type.String({ minLength: 1, maxLength: 200 }),
             role: Type.Unsafe<ApproverRole>({ type: 'string', enum: [...APPROVER_ROLES] }),
@@ -43,7 +44,7 @@ export function proposalRoutes (proposals: ProposalService): FastifyPluginAsyncT
         }, { additionalProperties: false }),
         response: { 200: Tracked, ...errorResponses }
       }
-    }, async (request) => await proposals.confirm(request.params.id, request.body))
+    }, async (request) => await proposals.confirm(request.params.id, { ...request.body, actor: requireActor(request.body.actor) }))
 
     app.post('/proposals/:id/dismiss', {
       schema: {

@@ -1,6 +1,7 @@
 import { Type } from 'typebox'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { RequestService } from '../../requests/service.ts'
+import { RequiredActor, requireActor } from '../actor.ts'
 import { errorResponses } from '../schemas.ts'
 
 // NOTE: responses are documented as free-form objects; the shapes are SentRequest and Case in node/src/requests/types.ts.
@@ -17,12 +18,12 @@ export function requestRoutes (requests: RequestService): FastifyPluginAsyncType
         body: Type.Object({
           to: Type.String({ pattern: '^[A-Z]{2}$' }),
           content: Type.Unknown({ description: 'informationSought, purpose, availabilityReasons, persons and personLink, urgency, useRestrictions, language, europolCopy' }),
-          actor: Type.Optional(Type.String({ minLength: 1, maxLength: 200 }))
+          actor: RequiredActor
         }, { additionalProperties: false }),
         response: { 201: Tracked, ...errorResponses }
       }
     }, async (request, reply) => {
-      const sent = await requests.send(request.body.to, request.body.content, request.body.actor)
+      const sent = await requests.send(request.body.to, request.body.content, requireActor(request.body.actor))
       return await reply.code(201).send(sent)
     })
 
@@ -39,9 +40,9 @@ export function requestRoutes (requests: RequestService): FastifyPluginAsyncType
         summary: 'Answer the clarification the peer asked for',
         tags: ['requests'],
         params: Type.Object({ id: Type.String({ maxLength: 100 }) }),
-        body: Type.Object({ answer: Type.String({ minLength: 1, maxLength: 10000 }), actor: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })) }, { additionalProperties: false }),
+        body: Type.Object({ answer: Type.String({ minLength: 1, maxLength: 10000 }), actor: RequiredActor }, { additionalProperties: false }),
         response: { 200: Tracked, ...errorResponses }
       }
-    }, async (request) => await requests.answerClarification(request.params.id, request.body.answer, request.body.actor))
+    }, async (request) => await requests.answerClarification(request.params.id, request.body.answer, requireActor(request.body.actor)))
   }
 }
