@@ -95,8 +95,8 @@ export async function buildApp (service: NodeService, log: Logger, auditHeads: A
   if (proposals !== undefined) await app.register(proposalRoutes(proposals))
   if (hits !== undefined) await app.register(hitRoutes(hits))
   if (models !== undefined) {
-    await app.register(linkRoutes(models.links))
-    await app.register(triageRoutes(service, models.triage))
+    await app.register(linkRoutes(models.links, models.settled))
+    await app.register(triageRoutes(service, models.triage, models.settled))
   }
   return app as unknown as FastifyInstance
 }

@@ -13,9 +13,18 @@ export interface NodeModels {
   runtime: ModelRuntime
   links: LinkService
   triage: TriageService
-  /** Indexes, links and triages a record the node just stored. Failures are logged, not thrown. */
+  /**
+   * Queues a record the node just stored for linking and triage, and returns once it is queued.
+   * Failures are logged, not thrown.
+   */
   recordStored: (record: NfpRecord) => Promise<void>
+  /** Resolves once every record queued so far has been linked and triaged. */
+  settled: () => Promise<void>
 }
+
+// Records queued beyond this make the storing path wait, so a fast sender cannot grow the queue
+// without bound.
+const MAX_QUEUED = 1000
 
 /**
  * Loads the models and connects linking and triage to the node: every record the node stores,
@@ -33,7 +42,7 @@ export async function attachModels (service: NodeService, log: Logger, options: 
     now: () => new Date()
   })
   const triage = new TriageService({ store: service.store, models: runtime, log: modelLog })
-  const recordStored = async (record: NfpRecord): Promise<void> => {
+  const linkAndTriage = async (record: NfpRecord): Promise<void> => {
     try {
       await triage.recordStored(record)
       await links.recordStored(record)
@@ -42,6 +51,21 @@ export async function attachModels (service: NodeService, log: Logger, options: 
       modelLog.error({ recordId: record.id, err: (err as Error).message }, 'linking or triage of a stored record failed')
     }
   }
+
+  // Linking and triage take milliseconds per record, so they run in order after the record is
+  // stored, and a peer's receipt does not wait for them. Reads of links and triage wait for the
+  // queue (settled), so they see every record stored before the read.
+  let queue: Promise<void> = Promise.resolve()
+  let queued = 0
+  const recordStored = async (record: NfpRecord): Promise<void> => {
+    queued++
+    queue = queue.then(async () => {
+      await linkAndTriage(record)
+      queued--
+    })
+    if (queued > MAX_QUEUED) await queue
+  }
+  const settled = async (): Promise<void> => { await queue }
   service.onRecordStored = recordStored
-  return { runtime, links, triage, recordStored }
+  return { runtime, links, triage, recordStored, settled }
 }

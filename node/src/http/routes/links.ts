@@ -22,9 +22,14 @@ const Link = Type.Object({
 
 const Operator = Type.String({ minLength: 1, maxLength: 200 })
 
-/** Links the linking model proposed between stored records, and the operator's decision on each. */
-export function linkRoutes (links: LinkService): FastifyPluginAsyncTypebox {
+/**
+ * Links the linking model proposed between stored records, and the operator's decision on each.
+ * `settled` resolves once the records stored so far are linked, so every route sees them.
+ */
+export function linkRoutes (links: LinkService, settled: () => Promise<void> = async () => {}): FastifyPluginAsyncTypebox {
   return async (app) => {
+    app.addHook('onRequest', async () => { await settled() })
+
     app.get('/links', {
       schema: {
         summary: 'List proposed and decided links',

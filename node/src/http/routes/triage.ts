@@ -21,8 +21,11 @@ const Result = Type.Object({
 const Stored = Type.Object({ recordId: Type.String(), versionHash: Type.String(), title: Type.String(), result: Result })
 
 /** Triage of web listings: the class of what a listing sells and the make, model and calibre it offers. */
-export function triageRoutes (service: NodeService, triage: TriageService): FastifyPluginAsyncTypebox {
+export function triageRoutes (service: NodeService, triage: TriageService, settled: () => Promise<void> = async () => {}): FastifyPluginAsyncTypebox {
   return async (app) => {
+    // Triage of stored listings runs after storing; reads wait until the records stored so far are done.
+    app.addHook('onRequest', async () => { await settled() })
+
     app.post('/triage', {
       schema: {
         summary: 'Triage a listing text without storing anything',
