@@ -1,14 +1,10 @@
-import { readFileSync } from 'node:fs'
 import { NfpError } from '@ceasefire/protocol'
-import { loadConfig } from '../config.ts'
-import { readApiToken } from '../identity.ts'
 import type { HitRecord, QueryResult } from '../hits/types.ts'
 import type { Command } from './args.ts'
 import { UsageError, formatHelp, parseCommandArgs, requireString } from './args.ts'
 import { ACTOR_HELP, needActor } from './actor.ts'
-import { ApiClient } from './client.ts'
+import { connectApi } from './connect.ts'
 
-type OptionValues = Record<string, string | boolean | string[] | undefined>
 
 const CONNECTION = {
   options: { config: { type: 'string' }, api: { type: 'string' }, 'token-file': { type: 'string' }, json: { type: 'boolean' } },
@@ -71,7 +67,7 @@ const queryCommand: Command = {
       ...(timeout === undefined ? {} : { timeoutMs: timeout }),
       actor: needActor(values)
     }
-    const result = await connect(values).request<QueryResult>('POST', '/hits/queries', body)
+    const result = await connectApi(values).request<QueryResult>('POST', '/hits/queries', body)
     if (values.json === true) {
       console.log(JSON.stringify(result, null, 2))
     } else {
@@ -94,7 +90,7 @@ const listCommand: Command = {
   options: { ...CONNECTION.options },
   help: { ...CONNECTION.help },
   run: async (values) => {
-    const hits = await connect(values).request<Array<HitRecord & { overdue: boolean }>>('GET', '/hits')
+    const hits = await connectApi(values).request<Array<HitRecord & { overdue: boolean }>>('GET', '/hits')
     if (values.json === true) {
       console.log(JSON.stringify(hits, null, 2))
       return 0
@@ -155,7 +151,7 @@ const requestCommand: Command = {
       actor: needActor(values)
     }
     const id = encodeURIComponent(requireString(values, 'id'))
-    const result = await connect(values).request<{ hit: HitRecord, request: { requestId: string, status: string } }>('POST', `/hits/${id}/request`, body)
+    const result = await connectApi(values).request<{ hit: HitRecord, request: { requestId: string, status: string } }>('POST', `/hits/${id}/request`, body)
     console.log(values.json === true ? JSON.stringify(result, null, 2) : `hit ${result.hit.hitId}: request ${result.request.requestId} sent to ${result.hit.peer} (${result.request.status})`)
     return 0
   }
@@ -206,18 +202,3 @@ export const hitCommand: Command & { main: (argv: string[]) => Promise<number> }
   }
 }
 
-function connect (values: OptionValues): ApiClient {
-  if (typeof values.config === 'string') {
-    const config = loadConfig(values.config)
-    return new ApiClient(`http://${config.http.host}:${config.http.port}`, readApiToken(config.dataDir))
-  }
-  const api = requireString(values, 'api')
-  const tokenFile = requireString(values, 'token-file')
-  let token: string
-  try {
-    token = readFileSync(tokenFile, 'utf8').trim()
-  } catch (err) {
-    throw new UsageError(`cannot read token file ${tokenFile}: ${(err as Error).message}`)
-  }
-  return new ApiClient(api, token)
-}

@@ -1,11 +1,9 @@
 import { readFileSync } from 'node:fs'
 import { NfpError } from '@ceasefire/protocol'
-import { loadConfig } from '../config.ts'
-import { readApiToken } from '../identity.ts'
 import { planAgoraImport } from '../import/agora.ts'
 import type { Command } from './args.ts'
 import { UsageError, requireString } from './args.ts'
-import { ApiClient } from './client.ts'
+import { connectApi } from './connect.ts'
 
 export const importCommand: Command = {
   name: 'import',
@@ -28,7 +26,7 @@ export const importCommand: Command = {
     update: 'Overwrite records that already exist (default: keep them, so a repeated import does not undo later changes).'
   },
   run: async (values) => {
-    const api = connect(values)
+    const api = connectApi(values)
     const health = await api.request<{ jurisdiction: string, members: string[] }>('GET', '/health')
     const defaultJurisdiction = typeof values['default-jurisdiction'] === 'string' ? values['default-jurisdiction'] : health.jurisdiction
     if (!health.members.includes(defaultJurisdiction)) {
@@ -73,19 +71,3 @@ export const importCommand: Command = {
 
 const FATAL_CODES = new Set(['ERR_API_UNREACHABLE', 'ERR_AUTH_REQUIRED', 'ERR_INTERNAL', 'ERR_STORE_FAILURE'])
 
-/** Returns an API client from `--config`, or from `--api` and `--token-file`. */
-export function connect (values: Record<string, string | boolean | string[] | undefined>): ApiClient {
-  if (typeof values.config === 'string') {
-    const config = loadConfig(values.config)
-    return new ApiClient(`http://${config.http.host}:${config.http.port}`, readApiToken(config.dataDir))
-  }
-  const api = requireString(values, 'api')
-  const tokenFile = requireString(values, 'token-file')
-  let token: string
-  try {
-    token = readFileSync(tokenFile, 'utf8').trim()
-  } catch (err) {
-    throw new UsageError(`cannot read token file ${tokenFile}: ${(err as Error).message}`)
-  }
-  return new ApiClient(api, token)
-}

@@ -2,7 +2,7 @@ import { NfpError } from '@ceasefire/protocol'
 import type { Command } from './args.ts'
 import { UsageError, formatHelp, parseCommandArgs, requireString } from './args.ts'
 import { ACTOR_ENV, needActor } from './actor.ts'
-import { connect } from './import.ts'
+import { connectApi } from './connect.ts'
 
 interface LinkView {
   id: string
@@ -35,7 +35,7 @@ const listCommand: Command = {
   run: async (values) => {
     const status = values.status
     if (status !== undefined && !['proposed', 'confirmed', 'rejected'].includes(String(status))) throw new UsageError('--status must be proposed, confirmed or rejected')
-    const links = await connect(values).request<LinkView[]>('GET', `/links?limit=1000${status === undefined ? '' : `&status=${String(status)}`}`)
+    const links = await connectApi(values).request<LinkView[]>('GET', `/links?limit=1000${status === undefined ? '' : `&status=${String(status)}`}`)
     if (values.json === true) {
       console.log(JSON.stringify(links, null, 2))
       return 0
@@ -58,7 +58,7 @@ const confirmCommand: Command = {
   run: async (values) => {
     const body: Record<string, string> = { confirmedBy: needActor(values, 'by') }
     if (typeof values.note === 'string') body.note = values.note
-    const result = await connect(values).request<{ record: { signed: { record: { id: string } } } }>('POST', `/links/${encodeURIComponent(requireString(values, 'id'))}/confirm`, body)
+    const result = await connectApi(values).request<{ record: { signed: { record: { id: string } } } }>('POST', `/links/${encodeURIComponent(requireString(values, 'id'))}/confirm`, body)
     console.log(`confirmed; RecordLink ${result.record.signed.record.id}`)
     return 0
   }
@@ -71,7 +71,7 @@ const rejectCommand: Command = {
   options: { ...CONNECTION_OPTIONS, id: { type: 'string' }, by: { type: 'string' }, reason: { type: 'string' } },
   help: { ...CONNECTION_HELP, id: 'Link id from `nfp links list` (required).', by: `Name or service number of the rejecting operator (required; defaults to $${ACTOR_ENV}).`, reason: 'Why the records do not describe the same thing (required).' },
   run: async (values) => {
-    await connect(values).request('POST', `/links/${encodeURIComponent(requireString(values, 'id'))}/reject`, { rejectedBy: needActor(values, 'by'), reason: requireString(values, 'reason') })
+    await connectApi(values).request('POST', `/links/${encodeURIComponent(requireString(values, 'id'))}/reject`, { rejectedBy: needActor(values, 'by'), reason: requireString(values, 'reason') })
     console.log('rejected')
     return 0
   }
