@@ -40,8 +40,7 @@ export async function signRecordBatch (
       batch,
       index,
       proof: tree.proofOf(index).map(hash => hash.toString('base64url')),
-      digests: entry.digests,
-      salts: entry.salts
+      seed: entry.seed
     }
   }))
 }
