@@ -35,20 +35,20 @@ function carriesSignatureVersion (signed: unknown): boolean {
 }
 
 /** Failures of a version 2 signature that tell of a record changed after signing or a proof or root that does not fit it. */
-const V2_TAMPER_ERRORS = [errors.SignatureDisclosureInvalidError, errors.SignatureProofInvalidError, errors.SignatureInvalidError]
+const V2_TAMPER_ERRORS = [errors.SignatureDisclosureInvalidError, errors.RecordVersionMismatchError, errors.SignatureProofInvalidError, errors.SignatureInvalidError]
 
 /**
- * Accepts a version 2 record whose disclosures, inclusion proof or batch signature do not hold,
- * as a node that skips those checks would. The real verifier still checks the version hash and
- * the removed fixed fields, and this function the record schema.
+ * Accepts a version 2 record whose disclosures, commitment, inclusion proof or batch signature
+ * do not hold, as a node that skips those checks would. The real verifier still checks the
+ * removed fixed fields, and this function the record schema.
  */
 async function acceptTamperedV2 (signed: unknown, verify: RecordVerifier): Promise<VerifiedRecord> {
   try {
     return await verify(signed)
   } catch (err) {
     if (!V2_TAMPER_ERRORS.some(kind => err instanceof kind)) throw err
-    const { record, signature } = signed as { record: NfpRecord, signature: { digests: Record<string, string>, salts: Record<string, string> } }
-    const removedPaths = Object.keys(signature.digests).filter(path => signature.salts[path] === undefined).sort()
+    const { record, signature } = signed as { record: NfpRecord, signature: { removed?: Record<string, string> } }
+    const removedPaths = Object.keys(signature.removed ?? {}).sort()
     return { record: validateRecord(record), signatureVersion: 2, removedPaths }
   }
 }
