@@ -17,7 +17,7 @@ import {
   canonicalBytes, commitRecord, createRecordVerifier, keyIdOf, redactSignedRecord, signRecordBatch
 } from '../../protocol/src/index.ts'
 import type { NfpError, SignedRecordV2 } from '../../protocol/src/index.ts'
-import { buildMerkleTree, leafHash } from '../../protocol/src/signature-v2/merkle-tree.ts'
+import { buildMerkleTree } from '../../protocol/src/signature-v2/merkle-tree.ts'
 
 const OUT = fileURLToPath(new URL('../vectors/signature-v2/', import.meta.url))
 const SIGNED_AT = new Date('2026-12-04T10:00:00.000Z')
@@ -87,11 +87,11 @@ async function buildVectors (): Promise<Map<string, Vector>> {
 
   // A root over a forged record, presented under the signature of the real root.
   const forged = commit(listing('vector-batch-2', { title: 'Forged listing' }))
-  const forgedRoot = buildMerkleTree([leafHash(forged.commitment)]).root.toString('base64url')
+  const forgedRoot = buildMerkleTree([forged.commitment]).root.toString('base64url')
   const [header, payload, signature] = single.signature.batch.split('.') as [string, string, string]
   const forgedStatement = { ...JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')), root: forgedRoot }
   // A root correctly signed, but for another jurisdiction than the record's.
-  const foreignBatch = await new CompactSign(canonicalBytes({ by: 'DE', root: buildMerkleTree([leafHash(commit(listing('vector-single')).commitment)]).root.toString('base64url'), size: 1, at: SIGNED_AT.toISOString() }))
+  const foreignBatch = await new CompactSign(canonicalBytes({ by: 'DE', root: buildMerkleTree([commit(listing('vector-single')).commitment]).root.toString('base64url'), size: 1, at: SIGNED_AT.toISOString() }))
     .setProtectedHeader({ alg: 'EdDSA', kid, typ: 'nfp-batch+jws' }).sign(privateKey)
 
   return new Map<string, Vector>([

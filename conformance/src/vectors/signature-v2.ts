@@ -1,6 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { createHash } from 'node:crypto'
 import { canonicalBytes, commitRecord, redactSignedRecord, signRecordBatch } from '@ceasefire/protocol'
 import type { SignedRecordV2, SigningKey } from '@ceasefire/protocol'
 import { VECTORS_DIR } from './records.ts'
@@ -105,7 +104,7 @@ export const V2_TAMPERING: Record<string, { base: 'single' | 'member' | 'redacte
       // signature made over the real root.
       const [header, payload, signature] = (c.signature.batch as string).split('.') as [string, string, string]
       const statement = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown>
-      const root = createHash('sha256').update(Buffer.concat([Buffer.from([0]), b.forged.commitment])).digest('base64url')
+      const root = b.forged.commitment.toString('base64url')
       c.record = b.forged.record
       c.signature.seed = b.forged.seed
       c.signature.batch = `${header}.${Buffer.from(canonicalBytes({ ...statement, root })).toString('base64url')}.${signature}`

@@ -1,15 +1,13 @@
 import { hash } from 'node:crypto'
 
-// Inputs of the leaf and inner hashes, reused: verification is synchronous between hashes, and
-// a hash written to a string costs a fraction of one written to a new Buffer (Node 24).
-const leafInput = Buffer.alloc(33)
+// Input of the inner hashes, reused: verification is synchronous between hashes, and a hash
+// written to a string costs a fraction of one written to a new Buffer (Node 24).
 const innerInput = Buffer.alloc(65)
-leafInput[0] = 0x00
 innerInput[0] = 0x01
 
 /**
- * Nodes of one batch tree that lay on an inclusion proof already checked against the signed
- * root, keyed by level and position, each with the rest of the proof above it.
+ * Nodes of one batch tree, hex, that lay on an inclusion proof already checked against the
+ * signed root, keyed by level and position, each with the rest of the proof above it.
  */
 export type KnownNodes = Map<number, { node: string, proof: readonly string[], from: number }>
 
@@ -20,37 +18,38 @@ export interface ProofPath {
 }
 
 /**
- * Checks that an inclusion proof leads from a record's commitment (64 hex digits) at leaf `index`
- * to `root` (base64url) in a tree of `size` leaves, by the algorithm of RFC 9162 section
- * 2.1.3.2 with the leaf and inner hashes of SPEC section 5.2. It fails for a proof of the wrong
- * length for `index` and `size`, or a sibling that is not 32 bytes of base64url.
+ * Checks that an inclusion proof leads from a record's leaf hash (its commitment, 64 hex
+ * digits) at leaf `index` to `root` (64 hex digits) in a tree of `size` leaves, by the algorithm
+ * of RFC 9162 section 2.1.3.2 with the inner hash of SPEC section 5.2. It fails for a proof of
+ * the wrong length for `index` and `size`, or a sibling that is not 32 bytes of base64url.
  *
  * When the proof reaches a node in `known` and the rest of the proof equals the rest of the
  * proof checked there, the remaining hashes would repeat that check exactly, so they are
  * skipped: records of one batch share their upper nodes. The nodes computed are put in `path`.
  */
-export function proofLeadsTo (commitment: string, index: number, size: number, proof: readonly string[], root: string, known?: KnownNodes, path?: ProofPath): boolean {
+export function proofLeadsTo (leaf: string, index: number, size: number, proof: readonly string[], root: string, known?: KnownNodes, path?: ProofPath): boolean {
   if (!Number.isInteger(index) || !Number.isInteger(size) || index < 0 || index >= size) return false
-  if (leafInput.write(commitment, 1, 32, 'hex') !== 32) return false
-  let node = hash('sha256', leafInput, 'base64url')
+  let node = leaf
   let fn = index
   let sn = size - 1
   let level = 0
   for (let i = 0; i < proof.length; i++) {
     const sibling = proof[i] as string
     if (sn === 0) return false
+    let written: boolean
     if (fn % 2 === 1 || fn === sn) {
-      if (!writeInner(sibling, node)) return false
+      written = innerInput.write(sibling, 1, 32, 'base64url') === 32 && innerInput.write(node, 33, 32, 'hex') === 32
       // Skip the levels where this node had no right sibling.
       while (fn % 2 === 0 && fn !== 0) {
         fn = Math.floor(fn / 2)
         sn = Math.floor(sn / 2)
         level++
       }
-    } else if (!writeInner(node, sibling)) {
-      return false
+    } else {
+      written = innerInput.write(node, 1, 32, 'hex') === 32 && innerInput.write(sibling, 33, 32, 'base64url') === 32
     }
-    node = hash('sha256', innerInput, 'base64url')
+    if (!written || sibling.length !== 43) return false
+    node = hash('sha256', innerInput, 'hex')
     fn = Math.floor(fn / 2)
     sn = Math.floor(sn / 2)
     level++
@@ -79,8 +78,4 @@ function restEquals (a: readonly string[], from: number, b: readonly string[], b
   if (a.length - from !== b.length - bFrom) return false
   for (let i = 0; from + i < a.length; i++) if (a[from + i] !== b[bFrom + i]) return false
   return true
-}
-
-function writeInner (left: string, right: string): boolean {
-  return left.length === 43 && right.length === 43 && innerInput.write(left, 1, 32, 'base64url') === 32 && innerInput.write(right, 33, 32, 'base64url') === 32
 }

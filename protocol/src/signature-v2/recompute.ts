@@ -20,7 +20,7 @@ export interface Disclosures {
 const INDEX_TOKEN = /^(0|[1-9][0-9]{0,5})$/
 
 /**
- * Recomputes a record's commitment (SPEC section 5.2) from the values it carries and the
+ * Recomputes a record's commitment (SPEC section 5.2), which is also its leaf hash, from the values it carries and the
  * envelope's seed, or its salts and removed digests, as lower-case hex. The caller compares it
  * with the version hash: a value added, altered or moved, or a digest replaced, gives another
  * commitment.
@@ -33,55 +33,57 @@ const INDEX_TOKEN = /^(0|[1-9][0-9]{0,5})$/
  */
 export function recomputeCommitment (record: Record<string, unknown>, disclosures: Disclosures): string {
   const { seed, salts, removed } = disclosures
-  // Each disclosed unit's name and the canonical text of its value, keyed by its JSON Pointer.
-  const values = new Map<string, Disclosed>()
+  const units: Units = { list: [], salted: 0 }
   for (const name of Object.keys(record)) {
     if (isDerivedField(name)) continue
     const value = record[name]
     const field = fieldUnit(name)
     if (isMemberwiseField(name)) {
       if (!isPlainObject(value)) throw new SignatureDisclosureInvalidError(`field \`${field.path}\` must be an object`, { field: field.path })
-      for (const member of Object.keys(value)) addUnit(values, salts, memberUnit(member), value[member])
+      for (const member of Object.keys(value)) addUnit(units, salts, memberUnit(member), value[member])
     } else if (field.clear ? false : salts === undefined ? isLinkList(value) : salts[field.path] === undefined) {
-      addElements(values, salts, field, value)
+      addElements(units, salts, field, value)
     } else {
-      addUnit(values, salts, field, value)
+      addUnit(units, salts, field, value)
     }
   }
-  if (values.size > MAX_UNITS) throw new SignatureDisclosureInvalidError(`record has ${values.size} disclosure units; at most ${MAX_UNITS} are allowed`)
 
-  let paths: string[]
+  const list = units.list
   let saltText = ''
   if (seed !== undefined) {
-    paths = Array.from(values.keys()).sort()
-    let salted = 0
-    for (const unit of values.values()) if (!unit.name.clear) salted++
-    saltText = deriveSalts(seed, salted)
+    saltText = deriveSalts(seed, units.salted)
   } else {
-    for (const path of Object.keys(salts as Record<string, string>)) {
-      if (!values.has(path)) throw new SignatureDisclosureInvalidError(`a salt is given for \`${path}\`, but the record has no value there`, { field: path })
+    // Each salted unit found its salt, so a salt more than those has no value.
+    const saltPaths = Object.keys(salts as Record<string, string>)
+    if (saltPaths.length > units.salted) {
+      const disclosed = new Set(list.map(unit => unit.name.path))
+      const orphan = saltPaths.find(path => !disclosed.has(path)) as string
+      throw new SignatureDisclosureInvalidError(`a salt is given for \`${orphan}\`, but the record has no value there`, { field: orphan })
     }
-    paths = Array.from(values.keys()).concat(Object.keys(removed as Record<string, string>)).sort()
+    for (const path of Object.keys(removed as Record<string, string>)) {
+      if (!path.isWellFormed()) throw new RecordNotCanonicalError(`name \`${path}\` contains a lone surrogate`, { field: path })
+      list.push({ name: { path, key: JSON.stringify(path), middle: '', clear: false }, text: undefined })
+    }
   }
+  // Code unit order of the paths, the order of RFC 8785; paths are unique.
+  list.sort((a, b) => a.name.path < b.name.path ? -1 : 1)
 
   // The canonical form of the committed object, written directly: its keys are the sorted
   // paths, its values the value itself for a unit committed in clear, else the unit's digest,
   // a base64url string that needs no escaping.
-  let text = '{'
+  let text = '\u0000{'
   let salted = 0
-  for (let i = 0; i < paths.length; i++) {
-    const path = paths[i] as string
-    const unit = values.get(path)
+  for (let i = 0; i < list.length; i++) {
+    const { name, text: value } = list[i] as Disclosed
     let entry: string
-    if (unit === undefined) {
-      if (!path.isWellFormed()) throw new RecordNotCanonicalError(`name \`${path}\` contains a lone surrogate`, { field: path })
-      entry = JSON.stringify(path) + ':"' + (removed as Record<string, string>)[path] + '"'
-    } else if (unit.name.clear) {
-      entry = unit.name.key + ':' + unit.text
+    if (value === undefined) {
+      entry = name.key + ':"' + (removed as Record<string, string>)[name.path] + '"'
+    } else if (name.clear) {
+      entry = name.key + ':' + value
     } else {
-      const salt = seed !== undefined ? saltText.slice(salted * SALT_CHARS, ++salted * SALT_CHARS) : (salts as Record<string, string>)[path] as string
+      const salt = seed !== undefined ? saltText.slice(salted * SALT_CHARS, ++salted * SALT_CHARS) : (salts as Record<string, string>)[name.path] as string
       // The digest is SHA-256 of the canonical form of [salt, path, value].
-      entry = unit.name.key + ':"' + hash('sha256', '["' + salt + '",' + unit.name.key + ',' + unit.text + ']', 'base64url') + '"'
+      entry = name.key + ':"' + hash('sha256', '["' + salt + name.middle + value + ']', 'base64url') + '"'
     }
     text += (i === 0 ? '' : ',') + entry
   }
@@ -92,12 +94,21 @@ export function recomputeCommitment (record: Record<string, unknown>, disclosure
 interface UnitName {
   path: string
   key: string
+  /** The text between salt and value in the canonical form of [salt, path, value]. */
+  middle: string
   clear: boolean
 }
 
+/** A unit with the canonical text of its value; a removed unit has none. */
 interface Disclosed {
   name: UnitName
-  text: string
+  text: string | undefined
+}
+
+/** The units of one record, and how many of them take a salt. */
+interface Units {
+  list: Disclosed[]
+  salted: number
 }
 
 // Unit names are the same in nearly every record, so they are built once: a cached name is a
@@ -108,12 +119,13 @@ const fieldNames = new Map<string, UnitName>()
 const memberNames = new Map<string, UnitName>()
 const elementNames = new Map<string, UnitName>()
 
-function cached (cache: Map<string, UnitName>, key: string, path: string): UnitName {
-  let name = cache.get(key)
+function cached (cache: Map<string, UnitName>, id: string, path: string): UnitName {
+  let name = cache.get(id)
   if (name === undefined) {
     if (!path.isWellFormed()) throw new RecordNotCanonicalError(`name \`${path}\` contains a lone surrogate`, { field: path })
-    name = { path, key: JSON.stringify(path), clear: isCommittedInClear(path) }
-    if (cache.size < NAME_CACHE_LIMIT) cache.set(key, name)
+    const key = JSON.stringify(path)
+    name = { path, key, middle: '",' + key + ',', clear: isCommittedInClear(path) }
+    if (cache.size < NAME_CACHE_LIMIT) cache.set(id, name)
   }
   return name
 }
@@ -131,17 +143,21 @@ function elementUnit (field: UnitName, index: number): UnitName {
   return elementNames.get(path) ?? cached(elementNames, path, path)
 }
 
-function addUnit (values: Map<string, Disclosed>, salts: Record<string, string> | undefined, name: UnitName, value: unknown): void {
+function addUnit (units: Units, salts: Record<string, string> | undefined, name: UnitName, value: unknown): void {
   if (salts !== undefined && !name.clear && salts[name.path] === undefined) {
     throw new SignatureDisclosureInvalidError(`field \`${name.path}\` has no salt, so it is not covered by the originator's signature`, { field: name.path })
   }
-  values.set(name.path, { name, text: typeof value === 'string' && value.isWellFormed() ? JSON.stringify(value) : canonicalize(value) })
+  // Strings and finite numbers have the canonical form JSON.stringify gives them (RFC 8785).
+  const text = (typeof value === 'string' && value.isWellFormed()) || (typeof value === 'number' && Number.isFinite(value)) ? JSON.stringify(value) : canonicalize(value)
+  // Checked as units are added, so a record of a million fields is refused after 1,025.
+  if (units.list.push({ name, text }) > MAX_UNITS) throw new SignatureDisclosureInvalidError(`record has more than ${MAX_UNITS} disclosure units`)
+  if (!name.clear) units.salted++
 }
 
 /** Adds the elements of a list of links; in a redacted copy they map in order to the disclosed positions. */
-function addElements (values: Map<string, Disclosed>, salts: Record<string, string> | undefined, field: UnitName, value: unknown): void {
+function addElements (units: Units, salts: Record<string, string> | undefined, field: UnitName, value: unknown): void {
   if (salts === undefined) {
-    (value as string[]).forEach((element, i) => addUnit(values, undefined, elementUnit(field, i), element))
+    (value as string[]).forEach((element, i) => addUnit(units, undefined, elementUnit(field, i), element))
     return
   }
   const indexes = elementIndexes(salts, field.path)
@@ -151,7 +167,7 @@ function addElements (values: Map<string, Disclosed>, salts: Record<string, stri
   if (value.length !== indexes.length) {
     throw new SignatureDisclosureInvalidError(`field \`${field.path}\` has ${value.length} elements but ${indexes.length} salts`, { field: field.path })
   }
-  value.forEach((element, i) => addUnit(values, salts, elementUnit(field, indexes[i] as number), element))
+  value.forEach((element, i) => addUnit(units, salts, elementUnit(field, indexes[i] as number), element))
 }
 
 /** Original positions of the disclosed elements of a list of links, ascending. */

@@ -1,3 +1,4 @@
+import { KeyObject, verify as verifySignature } from 'node:crypto'
 import { base64url, compactVerify } from 'jose'
 import { SIGNATURE_ALG } from '../constants.ts'
 import {
@@ -36,6 +37,25 @@ const MAX_BATCH_SIZE = 2 ** 20
 const SEED_PATTERN = /^[A-Za-z0-9_-]{22}$/
 const SALT_PATTERN = new RegExp(`^[A-Za-z0-9_-]{${SALT_CHARS}}$`)
 const DIGEST_PATTERN = /^[A-Za-z0-9_-]{43}$/
+const SIGNATURE_PATTERN = /^[A-Za-z0-9_-]{86}$/
+
+// Node key objects of resolved WebCrypto keys, so each is converted once.
+const keyObjects = new WeakMap<object, KeyObject>()
+
+/** Returns the key as a node:crypto Ed25519 key object, or undefined for another kind of key. */
+function ed25519KeyOf (key: unknown): KeyObject | undefined {
+  let object: KeyObject | undefined
+  if (key instanceof KeyObject) {
+    object = key
+  } else if (key instanceof CryptoKey) {
+    object = keyObjects.get(key)
+    if (object === undefined) {
+      object = KeyObject.from(key)
+      keyObjects.set(key, object)
+    }
+  }
+  return object?.asymmetricKeyType === 'ed25519' ? object : undefined
+}
 
 /**
  * Creates a verifier of signed records. For a version 2 signature it checks, in this order:
@@ -56,19 +76,43 @@ export function createRecordVerifier (resolveKey: KeyResolver, options: RecordVe
   const acceptVersion1 = options.acceptVersion1 ?? true
   const cacheSize = options.cacheSize ?? 4096
   // Batch root statements whose signature verified, keyed by the compact JWS, with their parsed content.
-  const verifiedRoots = new Map<string, { kid: string, statement: BatchRootStatement }>()
+  const verifiedRoots = new Map<string, ParsedBatch>()
   // Checks under way, so records of one batch verified concurrently share one signature check.
   const pending = new Map<string, Promise<void>>()
   // Nodes of proofs checked against a verified root, so later records of a batch stop early.
   const knownNodes = new Map<string, KnownNodes>()
 
-  const verifyBatchSignature = async (jurisdiction: string, batch: string, parsed: { kid: string, statement: BatchRootStatement }, modified: string | undefined): Promise<void> => {
+  // Synchronous when the key resolver is and the root is cached, which is the common case: a
+  // promise per record for nothing to wait on costs more than the rest of the root check.
+  const verifyBatchSignature = (jurisdiction: string, batch: string, parsed: ParsedBatch, modified: string | undefined): Promise<void> | undefined => {
     // The key is resolved for every record, because its validity depends on the record's time.
-    const key = await resolveKey(jurisdiction, parsed.kid, modified)
+    const key = resolveKey(jurisdiction, parsed.kid, modified)
+    if (key instanceof Promise) return key.then(async resolved => await checkRoot(jurisdiction, batch, parsed, resolved))
+    return checkRoot(jurisdiction, batch, parsed, key)
+  }
+
+  const checkRoot = (jurisdiction: string, batch: string, parsed: ParsedBatch, key: Awaited<ReturnType<KeyResolver>>): Promise<void> | undefined => {
     if (key === undefined) {
       throw new SignatureUnknownKeyError(`no record-signing key \`${parsed.kid}\` is registered for jurisdiction \`${jurisdiction}\` in the federation membership`)
     }
-    if (verifiedRoots.has(batch)) return
+    if (verifiedRoots.has(batch)) return undefined
+    const ed25519 = ed25519KeyOf(key)
+    if (ed25519 !== undefined) {
+      // node:crypto verifies on this thread in about a third of the time of WebCrypto's round trip.
+      const dot = batch.lastIndexOf('.')
+      const signature = batch.slice(dot + 1)
+      let valid = false
+      try {
+        valid = SIGNATURE_PATTERN.test(signature) && verifySignature(null, Buffer.from(batch.slice(0, dot), 'latin1'), ed25519, Buffer.from(signature, 'base64url'))
+      } catch {
+        valid = false
+      }
+      // Deliberately bland: the message must not help anyone forge a signature.
+      if (!valid) throw new SignatureInvalidError('batch root signature verification failed')
+      verifiedRoots.set(batch, parsed)
+      if (verifiedRoots.size > cacheSize) verifiedRoots.delete(verifiedRoots.keys().next().value as string)
+      return undefined
+    }
     let check = pending.get(batch)
     if (check === undefined) {
       check = compactVerify(batch, key, { algorithms: [SIGNATURE_ALG] }).then(() => {
@@ -80,7 +124,7 @@ export function createRecordVerifier (resolveKey: KeyResolver, options: RecordVe
       }).finally(() => pending.delete(batch))
       pending.set(batch, check)
     }
-    await check
+    return check
   }
 
   return async (signed: unknown): Promise<VerifiedRecord> => {
@@ -121,12 +165,13 @@ export function createRecordVerifier (resolveKey: KeyResolver, options: RecordVe
     }
     const known = knownNodes.get(envelope.batch)
     const path: ProofPath = { keys: [], nodes: [] }
-    if (!proofLeadsTo(commitment, envelope.index, statement.size, envelope.proof, statement.root, known, path)) {
+    if (!proofLeadsTo(commitment, envelope.index, statement.size, envelope.proof, parsed.rootHex, known, path)) {
       throw new SignatureProofInvalidError(`inclusion proof of record \`${String(record.id)}\` (leaf ${envelope.index} of ${statement.size}) does not lead to the signed batch root`)
     }
 
     const modified = (record.provenance as { modified?: unknown }).modified
-    await verifyBatchSignature(jurisdiction, envelope.batch, parsed, typeof modified === 'string' ? modified : undefined)
+    const rootCheck = verifyBatchSignature(jurisdiction, envelope.batch, parsed, typeof modified === 'string' ? modified : undefined)
+    if (rootCheck !== undefined) await rootCheck
     if (path.keys.length > 0) {
       let nodes = known ?? knownNodes.get(envelope.batch)
       if (nodes === undefined) {
@@ -146,6 +191,13 @@ function readEnvelope (signed: unknown): { record: Record<string, unknown>, sign
   if (!isPlainObject(record)) throw new RecordInvalidError('signed record has no `record` object', { field: 'record' })
   if (!isPlainObject(signature)) throw new SignatureMissingError('record is not signed: `signature` is missing')
   return { record, signature }
+}
+
+/** A batch root statement whose header passed the checks, with its root as hex for the proof check. */
+interface ParsedBatch {
+  kid: string
+  statement: BatchRootStatement
+  rootHex: string
 }
 
 /** A version 2 envelope whose members have the types and bounds SPEC section 5.2 sets. */
@@ -199,7 +251,7 @@ function readSignatureV2 (signature: Record<string, unknown>): EnvelopeV2 {
   return envelope
 }
 
-function readBatch (batch: string): { kid: string, statement: BatchRootStatement } {
+function readBatch (batch: string): ParsedBatch {
   const [encodedHeader, encodedPayload] = batch.split('.') as [string, string, string]
   let header: Record<string, unknown>
   let payload: Record<string, unknown>
@@ -212,12 +264,14 @@ function readBatch (batch: string): { kid: string, statement: BatchRootStatement
   if (header.alg !== SIGNATURE_ALG) throw new SignatureInvalidError(`batch signature algorithm must be \`${SIGNATURE_ALG}\`, got \`${String(header.alg)}\``)
   if (header.typ !== BATCH_SIGNATURE_TYP) throw new SignatureInvalidError(`batch signature type must be \`${BATCH_SIGNATURE_TYP}\`, got \`${String(header.typ)}\``)
   if (typeof header.kid !== 'string' || header.kid === '') throw new SignatureInvalidError('batch signature header has no `kid`')
+  // No extension may change how the signature is checked (RFC 7515 section 4.1.11, RFC 7797).
+  if (header.crit !== undefined || header.b64 !== undefined) throw new SignatureInvalidError('batch signature header must not carry `crit` or `b64`')
   const { by, root, size, at } = payload ?? {}
   if (typeof by !== 'string' || typeof root !== 'string' || !DIGEST_PATTERN.test(root) || typeof at !== 'string' ||
       !Number.isInteger(size) || (size as number) < 1 || (size as number) > MAX_BATCH_SIZE) {
     throw new SignatureInvalidError(`batch root statement must name \`by\`, \`root\`, \`at\` and a \`size\` from 1 to ${MAX_BATCH_SIZE}`)
   }
-  return { kid: header.kid, statement: { by, root, size: size as number, at } }
+  return { kid: header.kid, statement: { by, root, size: size as number, at }, rootHex: Buffer.from(root, 'base64url').toString('hex') }
 }
 
 function readJurisdiction (record: Record<string, unknown>): string {
