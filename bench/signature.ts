@@ -19,6 +19,7 @@ import {
 } from '../protocol/src/index.ts'
 import type { NfpRecord, SignedRecord, SignedRecordV2 } from '../protocol/src/index.ts'
 import { planAgoraImport } from '../node/src/import/agora.ts'
+import { disclosureUnits, isCommittedInClear } from '../protocol/src/signature-v2/units.ts'
 
 const ROOT = new URL('../', import.meta.url)
 const CSV = fileURLToPath(new URL('data/agora-weapons-2014/agora_weapons_listings_2014Q1.csv', ROOT))
@@ -128,7 +129,8 @@ async function main (): Promise<void> {
   const [v1Wire, singlesWire, batchedWire, redactedWire] = [wire(version1), wire(singles), wire(batched), wire(redacted)]
   const publicOnly = createPublicKey(publicKey.export({ format: 'pem', type: 'spki' }))
   const meanWireBytes = (list: unknown[]): number => Math.round(list.reduce<number>((sum, signed) => sum + Buffer.byteLength(JSON.stringify(signed)), 0) / list.length)
-  const unitsPerRecord = batched.reduce((sum, signed) => sum + Object.keys(signed.signature.digests).length, 0) / batched.length
+  const unitsPerRecord = records.reduce((sum, record) => sum + disclosureUnits(record).length, 0) / records.length
+  const saltedPerRecord = records.reduce((sum, record) => sum + disclosureUnits(record).filter(unit => !isCommittedInClear(unit.path)).length, 0) / records.length
   const meanBytes = Math.round(canonical.reduce((sum, bytes) => sum + bytes.byteLength, 0) / canonical.length)
 
   // Step 2: every form verifies before its speed is measured.

@@ -38,6 +38,7 @@ const SEED_PATTERN = /^[A-Za-z0-9_-]{22}$/
 const SALT_PATTERN = new RegExp(`^[A-Za-z0-9_-]{${SALT_CHARS}}$`)
 const DIGEST_PATTERN = /^[A-Za-z0-9_-]{43}$/
 const SIGNATURE_PATTERN = /^[A-Za-z0-9_-]{86}$/
+const BASE64URL_PATTERN = /^[A-Za-z0-9_-]*$/
 
 // Node key objects of resolved WebCrypto keys, so each is converted once.
 const keyObjects = new WeakMap<object, KeyObject>()
@@ -212,9 +213,9 @@ function readSignatureV2 (signature: Record<string, unknown>): EnvelopeV2 {
   const invalid = (what: string, field?: string): never => {
     throw new SignatureDisclosureInvalidError(`version 2 signature is malformed: ${what}`, field === undefined ? undefined : { field })
   }
-  if (typeof batch !== 'string' || batch.split('.').length !== 3) invalid('`batch` must be a compact JWS')
+  if (typeof batch !== 'string' || !isCompactJws(batch)) invalid('`batch` must be a compact JWS')
   if (!Number.isInteger(index) || (index as number) < 0) invalid('`index` must be a non-negative integer')
-  if (!Array.isArray(proof) || proof.length > MAX_PROOF_LENGTH || !proof.every(p => typeof p === 'string' && DIGEST_PATTERN.test(p))) {
+  if (!Array.isArray(proof) || proof.length > MAX_PROOF_LENGTH || !isHashList(proof)) {
     invalid(`\`proof\` must be at most ${MAX_PROOF_LENGTH} base64url SHA-256 hashes`)
   }
   if (signature.digests !== undefined) invalid('`digests` belongs to an earlier draft; a whole record carries `seed`, a redacted copy `salts` and `removed`')
@@ -249,6 +250,19 @@ function readSignatureV2 (signature: Record<string, unknown>): EnvelopeV2 {
   envelope.salts = salts as Record<string, string>
   envelope.removed = removed as Record<string, string>
   return envelope
+}
+
+/** True for three parts separated by two dots, without splitting the string. */
+function isCompactJws (text: string): boolean {
+  const first = text.indexOf('.')
+  const second = first < 0 ? -1 : text.indexOf('.', first + 1)
+  return second > 0 && text.indexOf('.', second + 1) < 0
+}
+
+/** True for strings of 43 base64url characters each: one pattern test over them all, not one per hash. */
+function isHashList (list: unknown[]): boolean {
+  for (const item of list) if (typeof item !== 'string' || item.length !== 43) return false
+  return BASE64URL_PATTERN.test(list.join(''))
 }
 
 function readBatch (batch: string): ParsedBatch {
