@@ -29,13 +29,14 @@ export interface CommitOptions {
 
 /**
  * Commits to every disclosure unit of a complete record: draws a 128-bit seed from the operating
- * system's CSPRNG, derives one salt per unit from it, and sets the record's version hash from
- * the salted digests. The record is not validated here; the caller validates the returned record.
+ * system's CSPRNG, derives the salt of each salted unit from it, and sets the record's version
+ * hash from the digests of those units and the values of the units committed in clear. The record is not validated here; the caller validates the returned record.
  */
 export function commitRecord (record: Record<string, unknown>, options: CommitOptions = {}): CommittedRecord {
   const { versionHash: _ignored, ...content } = record
   const seed = options.seed ?? seedOf(content, options.derivedFrom)
-  const units = disclosureUnits(content).sort((a, b) => a.path < b.path ? -1 : a.path > b.path ? 1 : 0)
+  // Code unit order of the paths, as RFC 8785 sorts member names; paths are unique.
+  const units = disclosureUnits(content).sort((a, b) => a.path < b.path ? -1 : 1)
   const salted = units.filter(unit => !isCommittedInClear(unit.path))
   const salts = deriveSalts(Buffer.from(seed, 'base64url'), salted.length)
   const committed: Record<string, unknown> = {}

@@ -41,7 +41,7 @@ export function recomputeCommitment (record: Record<string, unknown>, disclosure
     if (isMemberwiseField(name)) {
       if (!isPlainObject(value)) throw new SignatureDisclosureInvalidError(`field \`${field.path}\` must be an object`, { field: field.path })
       for (const member of Object.keys(value)) addUnit(units, salts, memberUnit(member), value[member])
-    } else if (field.clear ? false : salts === undefined ? isLinkList(value) : salts[field.path] === undefined) {
+    } else if (isElementwise(field, value, salts)) {
       addElements(units, salts, field, value)
     } else {
       addUnit(units, salts, field, value)
@@ -53,7 +53,7 @@ export function recomputeCommitment (record: Record<string, unknown>, disclosure
   if (seed !== undefined) {
     saltText = deriveSalts(seed, units.salted)
   } else {
-    // Each salted unit found its salt, so a salt more than those has no value.
+    // Every salted unit found its salt, so any further salt names a path without a value.
     const saltPaths = Object.keys(salts as Record<string, string>)
     if (saltPaths.length > units.salted) {
       const disclosed = new Set(list.map(unit => unit.name.path))
@@ -152,6 +152,15 @@ function addUnit (units: Units, salts: Record<string, string> | undefined, name:
   // Checked as units are added, so a record of a million fields is refused after 1,025.
   if (units.list.push({ name, text }) > MAX_UNITS) throw new SignatureDisclosureInvalidError(`record has more than ${MAX_UNITS} disclosure units`)
   if (!name.clear) units.salted++
+}
+
+/**
+ * Returns true for a field whose elements are units: in a whole record a list of links, in a
+ * redacted copy a field without a salt of its own. A field committed in clear is always whole.
+ */
+function isElementwise (field: UnitName, value: unknown, salts: Record<string, string> | undefined): boolean {
+  if (field.clear) return false
+  return salts === undefined ? isLinkList(value) : salts[field.path] === undefined
 }
 
 /** Adds the elements of a list of links; in a redacted copy they map in order to the disclosed positions. */

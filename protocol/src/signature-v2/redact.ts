@@ -79,7 +79,7 @@ export function redactSignedRecord (signed: SignedRecordV2, removals: Removal[])
   }
 }
 
-/** The salt of every unit of a whole record, as its seed derives them. */
+/** Derives the salt of every salted unit of a whole record from its seed, keyed by path. */
 function saltsFromSeed (record: Record<string, unknown>, seed: string): Record<string, string> {
   const paths = disclosureUnits(record).map(unit => unit.path).filter(path => !isCommittedInClear(path)).sort()
   const text = deriveSalts(Buffer.from(seed, 'base64url'), paths.length)

@@ -75,7 +75,7 @@ const fixedByType = new Map<string, Set<string>>()
 const CLEAR_PATHS = new Set(ALWAYS_FIXED)
 
 /**
- * Returns true for a unit the commitment holds in clear, without salt or digest: a field that
+ * Returns true for a unit the commitment contains in clear, without salt or digest: a field that
  * no record of any type may lose. Since it is always disclosed, hiding it would buy nothing,
  * and each unit committed in clear saves a verifier one hash.
  */
