@@ -100,7 +100,7 @@ export function createRecordVerifier (resolveKey: KeyResolver, options: RecordVe
     const ed25519 = ed25519KeyOf(key)
     if (ed25519 !== undefined) {
       // node:crypto verifies on this thread, without WebCrypto's round trip through the thread
-      // pool, which cost about 40 us more per check (bench/signature.ts, batches of 1, Node 24).
+      // pool, which cost about 40 µs more per check (bench/signature.ts, batches of 1, Node 24).
       const dot = batch.lastIndexOf('.')
       const signature = batch.slice(dot + 1)
       let valid = false
