@@ -210,16 +210,16 @@ async function main (): Promise<void> {
     `Version 2 with batches of ${batchSize} verifies ${(v2Batch / v1).toFixed(1)} times as many records per CPU second as version 1.`,
     `A version 2 record then costs ${(1e6 / v2Batch).toFixed(1)} µs of CPU time, against ${(1e6 / raw).toFixed(1)} µs for one raw Ed25519 verification,`,
     `${(v2Batch / raw).toFixed(2)} times fewer. ${verifyAim}`,
-    `What bounds it: the record carries ${unitsPerRecord.toFixed(1)} disclosure units on average, of which ${saltedPerRecord.toFixed(1)} are salted; each salted`,
-    'unit costs one SHA-256 call, and the record one SHAKE256 call for its salts, one SHA-256 for the commitment and',
-    'about two for the part of its inclusion proof not yet checked for its batch. Each `node:crypto` hash call costs a',
-    `few tenths of a µs however short its input. The schema check alone costs ${(1e6 / schema).toFixed(1)} µs, and the batch's one Ed25519 check`,
-    `${(1e6 / raw / batchSize).toFixed(1)} µs per record.`,
+    `What bounds it: a record carries ${unitsPerRecord.toFixed(1)} disclosure units on average, ${saltedPerRecord.toFixed(1)} of them salted. Each salted unit`,
+    'costs one SHA-256 call. The record adds one SHAKE256 call for its salts, one SHA-256 call for the commitment,',
+    'and about two for the part of its inclusion proof that no earlier record of its batch checked. Each `node:crypto`',
+    `hash call costs a few tenths of a µs however short its input. The schema check alone costs ${(1e6 / schema).toFixed(1)} µs, and the`,
+    `batch's one Ed25519 check ${(1e6 / raw / batchSize).toFixed(1)} µs per record.`,
     '',
     `On the wire a signed record takes ${v1Bytes} bytes of JSON with version 1 and ${v2Bytes} bytes with version 2`,
     `(batches of ${batchSize}), ${(v2Bytes / v1Bytes).toFixed(2)} times as many; a copy with 4 fields removed takes ${meanWireBytes(redactedWire)} bytes. ${wireAim}`,
-    `What bounds it: the batch statement (${batchBytes} bytes, the same in every record of the batch) and the inclusion proof`,
-    `(${proofBytes} bytes, ${Math.ceil(Math.log2(batchSize))} hashes at ${batchSize} records per batch) are in every record; the seed takes ${seedBytes} bytes.`,
+    `What bounds it: every record carries the batch statement (${batchBytes} bytes, the same in every record of the batch) and`,
+    `its inclusion proof (${proofBytes} bytes, ${Math.ceil(Math.log2(batchSize))} hashes at ${batchSize} records per batch). The seed takes ${seedBytes} bytes.`,
     END
   ].join('\n')
   console.log(section.split('\n').filter(line => !line.startsWith('<!--')).join('\n'))
