@@ -37,7 +37,7 @@ function fixedKey (): KeyObject {
   return createPrivateKey({ key: Buffer.concat([PKCS8_ED25519_PREFIX, seed]), format: 'der', type: 'pkcs8' })
 }
 
-/** A seed derived from the record id, so the vectors are stable; a node uses its CSPRNG. */
+/** Derives a seed from the record id, so the vectors are stable; a node draws its seeds from its CSPRNG. */
 function fixedSeed (id: string): string {
   return createHash('sha256').update(`test vector seed\n${id}`).digest().subarray(0, 16).toString('base64url')
 }
