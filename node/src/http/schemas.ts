@@ -10,7 +10,15 @@ export const ErrorBody = Type.Object({
   decision: Type.Optional(Type.Any())
 })
 
-export const Hop = Type.Object({ jurisdiction: Type.String(), to: Type.String(), at: Type.String(), proof: Type.String() })
+export const Hop = Type.Object({
+  jurisdiction: Type.String(),
+  to: Type.String(),
+  at: Type.String(),
+  batch: Type.String({ description: 'Compact JWS of the hop batch statement this node signed for all records it sent to `to` together.' }),
+  index: Type.Integer({ description: 'Position of this record\'s hop leaf in that batch.' }),
+  proof: Type.Array(Type.String(), { description: 'Inclusion proof of the hop leaf under the signed root, base64url.' }),
+  removed: Type.Optional(Type.Array(Type.String(), { description: 'Units this node removed before sending, as JSON Pointers.' }))
+})
 
 const RecordSignatureV1 = Type.Object({ protected: Type.String(), signature: Type.String() }, { description: 'Version 1: a detached JWS over the whole record.' })
 
