@@ -43,9 +43,9 @@ interface ParsedStatement {
  *   at `index` to the signed root;
  * - a key `kid` of `by` is in the membership, and the statement's signature verifies under it.
  * A statement whose signature verified is cached with its key, so the other records of its
- * batch cost one hash path each; checks of one statement under way at once share one
+ * batch cost one hash path each. Checks of one statement that run at the same time share one
  * signature check. The key is still looked up for every hop, so a key removed from the
- * membership is refused at once.
+ * membership is rejected at once.
  */
 export function createHopVerifier (resolveKey: StatementKeyResolver, options: HopVerifierOptions = {}): HopVerifier {
   const cacheSize = options.cacheSize ?? 4096
@@ -74,12 +74,20 @@ export function createHopVerifier (resolveKey: StatementKeyResolver, options: Ho
     await check.promise
   }
 
+  // The statement parsed last: the hops of one frame mostly share one statement, and they are
+  // all parsed before the first signature check ends and fills `verified`.
+  let last: { jws: string, parsed: ParsedStatement } | undefined
+  const parse = (jws: string): ParsedStatement => {
+    if (last?.jws !== jws) last = { jws, parsed: readStatement(jws) }
+    return last.parsed
+  }
+
   return async (value: unknown, record: { id: string, versionHash: string }): Promise<VerifiedHop> => {
     const hop = readHop(value)
-    const parsed = verified.get(hop.batch) ?? readStatement(hop.batch)
+    const parsed = verified.get(hop.batch) ?? parse(hop.batch)
     const { statement, kid } = parsed
     if (statement.by !== hop.jurisdiction || statement.to !== hop.to || statement.at !== hop.at) {
-      throw new RecordPathInvalidError(`hop ${hop.jurisdiction} to ${hop.to} at ${hop.at} does not match its signed batch statement, which says ${statement.by} to ${statement.to} at ${statement.at}`)
+      throw new RecordPathInvalidError(`hop ${hop.jurisdiction} to ${hop.to} at ${hop.at} does not match its signed batch statement, which names ${statement.by} to ${statement.to} at ${statement.at}`)
     }
     const leaf = hopLeafHash({ recordId: record.id, versionHash: record.versionHash, removed: hop.removed })
     const root = rootFromProof(leaf, hop.index, statement.size, hop.proof.map(p => Buffer.from(p, 'base64url')))
