@@ -3,8 +3,8 @@ import { createHopVerifier, signHopBatch } from '../../../protocol/src/index.ts'
 import type { Hop, ShareRequest } from '../../../protocol/src/index.ts'
 import { firearmDraft, startCluster } from '../helpers/cluster.ts'
 
-// Real nodes on 127.0.0.1 with LevelDB in temporary folders; the forged frames go straight to
-// the receiving service, as its libp2p handler would pass them on.
+// Real nodes on 127.0.0.1 with LevelDB in temporary folders. Forged frames go straight to the
+// receiving service, which is what its libp2p handler does with a decoded frame.
 const cluster = await startCluster(['DE', 'NL', 'SE'])
 t.teardown(async () => { await cluster.close() })
 
@@ -53,6 +53,21 @@ t.test('shareMany signs one hop statement', async t => {
   for (const name of names) t.ok(await de().store.getRecord(`urn:nfp:se:firearm:${name}`), `DE stores ${name}`)
 })
 
+t.test('shareMany splits hop batches at 128', async t => {
+  const names = Array.from({ length: 130 }, (_, i) => `hb-split-${i}`)
+  for (const name of names) await se().ingest(firearmDraft('SE', name))
+  const outcomes = await se().shareMany(names.map(n => `urn:nfp:se:firearm:${n}`), 'DE')
+  const items = await se().outbox.list('DE', outcomes[0].seq - 1, names.length)
+  const hops: Hop[] = items.map((i: any) => i.item.hops.at(-1))
+  t.equal(new Set(hops.map(h => h.batch)).size, 2, 'two statements')
+  t.equal(hops[127]!.index, 127)
+  t.equal(hops[128]!.index, 0, 'the 129th record starts the second batch')
+  t.equal(hops[0]!.proof.length, 7, 'a proof of 7 hashes in a batch of 128')
+  t.equal(hops[129]!.proof.length, 1, 'a proof of 1 hash in a batch of 2')
+  const done = await se().delivery.waitFor('DE', outcomes.at(-1).seq, 20000)
+  t.equal(done?.result?.status, 'stored')
+})
+
 t.test('tampered hop leaf is rejected', async t => {
   const [a, b] = await seBatch(['hb-leaf-a', 'hb-leaf-b'])
   const results = await send('SE', 'DE', [
@@ -81,7 +96,7 @@ t.test('hop in another jurisdiction name is rejected', async t => {
   const relabelled = await send('NL', 'DE', [{ kind: 'record', signed: a!.signed, hops: [{ ...a!.hop, jurisdiction: 'NL', to: 'DE' }] }])
   t.equal(relabelled[0].code, 'ERR_RECORD_PATH_INVALID')
 
-  // NL signs a statement that names SE as its signer: the key is looked up under SE.
+  // NL signs a statement that names SE as its signer, so the key is looked up under SE.
   const [forged] = await signHopBatch([{ recordId: a!.signed.record.id, versionHash: a!.signed.record.versionHash }], keyOf(nl()), { by: 'SE', to: 'NL', at: new Date().toISOString() })
   const [nlHop] = await signHopBatch([{ recordId: a!.signed.record.id, versionHash: a!.signed.record.versionHash }], keyOf(nl()), { by: 'NL', to: 'DE', at: new Date().toISOString() })
   const inSeName = await send('NL', 'DE', [{ kind: 'record', signed: a!.signed, hops: [forged, nlHop] }])
