@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import {
-  NfpError, canonicalize, commitRecord, createHopVerifier, errors, expandRecord, importSigningKey, memberKeyAt, signHopBatch, signRecordBatch, validateRecord
+  NfpError, SHARE_PROTOCOL, canonicalize, commitRecord, createHopVerifier, errors, expandRecord, importSigningKey, memberKeyAt, signHopBatch, signRecordBatch, validateRecord
 } from '@ceasefire/protocol'
 import type { AnySignedRecord, Hop, HopVerifier, Member, Membership, NfpRecord, RecordItem, RecordVerifier, ShareRequest, ShareResponse, SignedMembership, SigningKey } from '@ceasefire/protocol'
 import type { Logger } from 'pino'
@@ -396,6 +396,11 @@ export class NodeService {
       audit.push({ event: 'policy.approval', recordId, peer: recipient, rules: decision.approvals.map(a => a.ruleId), detail: `outbound; ${describeApprovals(given)}` })
     }
 
+    if (stored.hops.some(hop => typeof hop.batch !== 'string')) {
+      // Records received from nodes of an earlier draft carry per-record hop statements. A receiver
+      // refuses a frame holding one as a whole, so such a record would block the peer's outbox.
+      return { audit, error: new errors.RecordPathInvalidError(`record \`${recordId}\` was received with hop entries of an earlier draft of ${SHARE_PROTOCOL}, which receivers no longer accept; ask ${record.provenance.jurisdiction} to share it with this node again`) }
+    }
     const { signed, removed } = await outgoingCopy(stored.signed, decision, { jurisdiction: this.jurisdiction, key: this.#signingKey() })
     return { decision, audit, signed, removed, hops: stored.hops, versionHash: signed.record.versionHash }
   }

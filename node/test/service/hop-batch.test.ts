@@ -140,3 +140,22 @@ t.test('relay keeps originator hop verifiable', async t => {
   t.equal(verified.jurisdiction, 'SE')
   t.equal(verified.to, 'DE')
 })
+
+t.test('record with old hop form is not relayed', async t => {
+  await se().ingest(firearmDraft('SE', 'hb-old-form', { onwardSharingConsent: ['NL'] }))
+  const signed = (await se().store.getRecord('urn:nfp:se:firearm:hb-old-form')).signed
+  const at = new Date().toISOString()
+  // A record as a node of an earlier draft stored it: one per-record hop statement in `proof`.
+  const oldHop = { jurisdiction: 'SE', to: 'DE', at, proof: 'eyJ0eXAiOiJuZnAtaG9wK2p3cyJ9.e30.c2ln' }
+  await de().store.commit({ record: { signed, origin: 'received', receivedFrom: 'SE', hops: [oldHop], storedAt: at }, audit: [{ event: 'record.received', recordId: signed.record.id, recordType: signed.record.type, versionHash: signed.record.versionHash }] })
+
+  const error: any = await de().share(signed.record.id, 'NL', { waitMs: 0 }).catch((err: unknown) => err)
+  t.equal(error.code, 'ERR_RECORD_PATH_INVALID')
+  t.match(error.message, /earlier draft/)
+  t.equal(await nl().store.getRecord(signed.record.id), undefined)
+
+  const node = cluster.node('DE')
+  const response = await node.app.inject({ method: 'GET', url: `/records/${encodeURIComponent(signed.record.id)}`, headers: { authorization: `Bearer ${node.service.identity.apiToken}` } })
+  t.equal(response.statusCode, 200, 'the stored copy stays readable over HTTP')
+  t.same(response.json().hops, [oldHop])
+})
