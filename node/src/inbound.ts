@@ -288,7 +288,8 @@ async function verifyPath (context: InboundContext, record: NfpRecord, hops: Hop
     seen.add(hop.jurisdiction)
     const next = hops[i + 1]
     if (next !== undefined && hop.to !== next.jurisdiction) invalid(`hop ${i} goes to ${hop.to} but the next hop is ${next.jurisdiction}`)
-    // The hop's statement, leaf and key: its removed list counts only as part of its signed leaf.
+    // Checks the hop's batch statement, its leaf for this record version and its key. The removed
+    // list is trusted only because it is part of that signed leaf.
     const verified = await context.verifyHop(hop, record).catch((err: unknown) => invalid(`hop ${i}: ${(err as Error).message}`))
     for (const path of verified.removed) {
       // A node cannot claim a removal the copy does not show: the signature verifier found every removed unit.
