@@ -4,7 +4,7 @@ import { SIGNATURE_ALG } from '../constants.ts'
 import type { Hop } from '../messages.ts'
 import type { SigningKey } from '../signature.ts'
 import { buildMerkleTree } from '../signature-v2/merkle-tree.ts'
-import { hopLeafHash } from './hop-leaf.ts'
+import { hopLeafHash, sortedRemoved } from './hop-leaf.ts'
 import { HOP_BATCH_TYP, MAX_HOP_BATCH_SIZE } from './types.ts'
 import type { HopBatchStatement, HopLeaf } from './types.ts'
 
@@ -32,7 +32,7 @@ export async function signHopBatch (
     .sign(key.privateKey)
 
   return leaves.map((leaf, index) => {
-    const removed = [...(leaf.removed ?? [])].sort()
+    const removed = sortedRemoved(leaf)
     return {
       jurisdiction: hop.by,
       to: hop.to,

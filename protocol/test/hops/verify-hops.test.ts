@@ -48,6 +48,12 @@ t.test('good batch verifies record by record', async t => {
   t.same(verified[0]!.removed, [])
 })
 
+t.test('repeated removed path is signed once', async t => {
+  const [hop] = await signHopBatch([{ ...leaves[0]!, removed: ['/title', '/shipFrom', '/title'] }], key, { by: 'SE', to: 'DE', at: AT })
+  t.same(hop!.removed, ['/shipFrom', '/title'])
+  t.same((await createHopVerifier(resolver().resolve)(hop, record(0))).removed, ['/shipFrom', '/title'])
+})
+
 t.test('a batch of one needs no proof', async t => {
   const [hop] = await signHopBatch([leaves[0]!], key, { by: 'SE', to: 'DE', at: AT })
   t.same(hop!.proof, [])
