@@ -106,7 +106,7 @@ export class HitResponder {
       }
     }
     const offset = message.offset ?? 0
-    const page = this.#init.index.filterPage(type, offset)
+    const page = await this.#init.index.filterPage(type, offset)
     return { ...common, version: page.version, kind: 'full', tags: joinTags(page.tags), offset, total: page.total, more: offset + page.tags.length < page.total }
   }
 
@@ -117,7 +117,7 @@ export class HitResponder {
       throw new errors.HitKeyEpochStaleError(`confirm names key epoch ${message.keyEpoch}, but ${this.#init.jurisdiction} uses epoch ${epoch} for ${message.identifierType}; query again`)
     }
     const token = Buffer.from(decodeElement(message.token, CONFIRM_TOKEN_BYTES, 'confirm token')).toString('hex')
-    const matches = this.#init.index.lookup(message.identifierType, token).slice(0, MAX_MATCHES)
+    const matches = (await this.#init.index.lookup(message.identifierType, token)).slice(0, MAX_MATCHES)
     if (matches.length === 0) {
       await this.#init.store.commit({ audit: [{ event: 'hit.confirm', peer: requester, decision: 'no-hit', detail: `identifier type ${message.identifierType}` }] })
       return { type: 'hit-confirmed', queryId: message.queryId, outcome: 'no-hit' }

@@ -127,13 +127,18 @@ export interface Commit {
 
 type Json = Record<string, unknown>
 
+/** Writes and audit entries that a record observer adds to a commit. */
+export interface ObservedChange { writes: CollectionWrite[], audit: AuditDraft[], applied: () => void }
+
 /**
- * Called inside `commit` for every stored record that is written or deleted, with the stored
- * version before and after. It returns writes and audit entries that go into the same atomic
- * batch, and `applied`, which runs once the batch is on disk. Throwing aborts the commit.
+ * Called inside `commit` for every stored record that is written or deleted, one call at a time,
+ * with the stored version before and after. It returns writes and audit entries that go into the
+ * same atomic batch, and `applied`, which runs once the batch is on disk. `batch` is one object
+ * per commit, the same for every call of that commit, so an observer can see what earlier
+ * records of the same commit changed. Throwing or rejecting aborts the commit.
  */
-export type RecordObserver = (before: StoredRecord | undefined, after: StoredRecord | undefined) =>
-  { writes: CollectionWrite[], audit: AuditDraft[], applied: () => void } | undefined
+export type RecordObserver = (before: StoredRecord | undefined, after: StoredRecord | undefined, batch: object) =>
+  ObservedChange | undefined | Promise<ObservedChange | undefined>
 
 const GENESIS_HASH = 'sha256:' + '0'.repeat(64)
 
@@ -293,9 +298,11 @@ export class NodeStore {
 
   async #commit (change: Commit): Promise<{ audit: AuditEntry[], skipped: Array<unknown | undefined> }> {
     const ops: Array<{ type: 'put', sublevel: any, key: string, value: unknown }> = []
-    const observed: Array<{ writes: CollectionWrite[], audit: AuditDraft[], applied: () => void }> = []
-    const observe = (before: StoredRecord | undefined, after: StoredRecord | undefined): void => {
-      const result = this.#observer?.(before, after)
+    const observed: ObservedChange[] = []
+    const batch = {}
+    const observe = async (before: StoredRecord | undefined, after: StoredRecord | undefined): Promise<void> => {
+      if (this.#observer === undefined) return
+      const result = await this.#observer(before, after, batch)
       if (result !== undefined) observed.push(result)
     }
 
@@ -303,7 +310,7 @@ export class NodeStore {
       const existing = await this.getRecord(change.record.signed.record.id)
       change.precondition?.(existing)
       ops.push(...this.#recordOps(change.record, existing))
-      observe(existing, change.record)
+      await observe(existing, change.record)
     }
 
     // Versions written earlier in this batch, so a later entry for the same id is checked against them.
@@ -328,7 +335,7 @@ export class NodeStore {
         skipped.push(err)
         continue
       }
-      observe(existing, entry.record)
+      await observe(existing, entry.record)
       written.set(id, entry.record)
       drafts.push(...entry.audit)
       skipped.push(undefined)
@@ -344,18 +351,18 @@ export class NodeStore {
         ops.push({ type: 'del', sublevel: this.#index, key: `type!${record.type}!${record.id}` } as any)
         ops.push({ type: 'del', sublevel: this.#index, key: `jur!${record.provenance.jurisdiction}!${record.id}` } as any)
         if (existing.origin === 'received') ops.push({ type: 'del', sublevel: this.#index, key: reviewKey(existing) } as any)
-        observe(existing, undefined)
+        await observe(existing, undefined)
       }
     }
 
     if (change.reobserveRecordId !== undefined) {
       const existing = await this.getRecord(change.reobserveRecordId)
-      if (existing !== undefined) observe(existing, existing)
+      if (existing !== undefined) await observe(existing, existing)
     }
     const reobserved = change.reobserveRecordIds ?? []
     if (reobserved.length > 0) {
       for (const existing of await this.#records.getMany(reobserved) as unknown as Array<StoredRecord | undefined>) {
-        if (existing !== undefined) observe(existing, existing)
+        if (existing !== undefined) await observe(existing, existing)
       }
     }
 
