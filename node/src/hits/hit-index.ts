@@ -17,6 +17,9 @@ const LOAD_PAGE = 10_000
 /** Layout of the index in the database; 2 adds the `t!` token entries that `lookup` reads. */
 const LAYOUT = 2
 
+/** Records decided again per commit of a rebuild. */
+const REBUILD_PAGE = 250
+
 /** Hex digits of a confirm token kept in memory, 48 bits, which a double holds exactly. */
 const TOKEN_PREFIX_DIGITS = 12
 
@@ -100,6 +103,12 @@ export class HitIndex {
   readonly #types = new Map<IdentifierType, TypeState>()
   readonly #pending = new WeakMap<object, PendingCommit>()
   #loaded: Promise<void> = Promise.resolve()
+  #ready = false
+  #rebuilds: Promise<unknown> = Promise.resolve()
+  #rebuildsPending = 0
+  #rebuildDone = 0
+  #rebuildFailed = false
+  #closing = false
 
   private constructor (store: NodeStore, decide: (record: NfpRecord) => Decision) {
     this.#store = store
@@ -134,7 +143,7 @@ export class HitIndex {
     const layout = await store.read<{ layout: number }>('hit-index', 'layout')
     if (layout?.layout !== LAYOUT) await index.#writeTokenEntries()
 
-    index.#loaded = index.#load()
+    index.#loaded = index.#load().then(() => { index.#ready = true })
     // A failed load rejects every later operation that waits for it; this only keeps the
     // rejection from being reported as unhandled before one does.
     index.#loaded.catch(() => {})
@@ -150,25 +159,68 @@ export class HitIndex {
   /**
    * Decides every stored record again under the current index policy when `policyHash` differs
    * from the module the index was last built under, such as after a policy change or on the
-   * first start with an index. Returns the number of records decided again.
+   * first start with an index. Rebuilds run one after another; `building` is true from the call
+   * until the last one ends. A rebuild that a stop interrupted resumes after the last record it
+   * committed. Returns the number of records decided again.
    */
   async rebuildIfPolicyChanged (policyHash: string): Promise<number> {
+    this.#rebuildsPending++
+    const run = this.#rebuilds.then(async () => await this.#rebuild(policyHash))
+    this.#rebuilds = run.catch(() => {})
+    try {
+      return await run
+    } catch (err) {
+      // A partial rebuild mixes decisions of two policies, so the index stays closed to members.
+      this.#rebuildFailed = true
+      throw err
+    } finally {
+      this.#rebuildsPending--
+    }
+  }
+
+  /**
+   * True while a rebuild runs or waits, or the filters are not loaded yet. Members then get
+   * ERR_HIT_INDEX_BUILDING, because an index built under another policy can hold records the
+   * current one keeps out and miss records it admits.
+   */
+  get building (): boolean {
+    return this.#rebuildsPending > 0 || this.#rebuildFailed || !this.#ready
+  }
+
+  /** Stops a running rebuild after its current page and waits for it; the next start resumes it. */
+  async close (): Promise<void> {
+    this.#closing = true
+    await this.#rebuilds
+  }
+
+  /** Records decided again by the rebuild that runs now, for progress reports. */
+  get rebuildProgress (): number {
+    return this.#rebuildDone
+  }
+
+  async #rebuild (policyHash: string): Promise<number> {
     const built = await this.#store.read<{ policyHash: string }>('hit-index', 'meta')
     if (built?.policyHash === policyHash) return 0
     await this.#loaded
-    // One commit per page, because a synced commit per record (a few ms each) would take over half
-    // an hour at a million records.
-    let count = 0
-    let after: string | undefined
+    const checkpoint = await this.#store.read<{ policyHash: string, after: string }>('hit-index', 'rebuild')
+    let after = checkpoint?.policyHash === policyHash ? checkpoint.after : undefined
+    this.#rebuildDone = 0
+    // One commit per page, because a synced commit per record (a few ms each) would take over
+    // half an hour at a million records. Pages stay small because the store queue waits for a
+    // page's OPRF evaluations (about 0.1 ms per identifier), and shares wait in that queue.
     for (;;) {
-      const page = await this.#store.listRecords({ limit: 1000, ...(after === undefined ? {} : { after }) })
-      if (page.length === 0) break
-      await this.#store.commit({ reobserveRecordIds: page.map(stored => stored.signed.record.id), audit: [] })
-      count += page.length
-      after = page[page.length - 1]!.signed.record.id
+      if (this.#closing) return this.#rebuildDone
+      const ids = await this.#store.listRecordIds(after, REBUILD_PAGE)
+      if (ids.length === 0) break
+      after = ids[ids.length - 1]!
+      await this.#store.commit({ reobserveRecordIds: ids, writes: [{ collection: 'hit-index', key: 'rebuild', value: { policyHash, after } }], audit: [] })
+      this.#rebuildDone += ids.length
     }
-    await this.#store.commit({ writes: [{ collection: 'hit-index', key: 'meta', value: { policyHash } }], audit: [{ event: 'hit.index-rebuilt', policyHash, detail: `${count} record(s) decided again` }] })
-    return count
+    await this.#store.commit({
+      writes: [{ collection: 'hit-index', key: 'meta', value: { policyHash } }, { collection: 'hit-index', key: 'rebuild' }],
+      audit: [{ event: 'hit.index-rebuilt', policyHash, detail: `${this.#rebuildDone} record(s) decided again${checkpoint?.policyHash === policyHash ? ', resumed after a stop' : ''}` }]
+    })
+    return this.#rebuildDone
   }
 
   /** Returns the key epoch and filter version of one type. */

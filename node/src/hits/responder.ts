@@ -49,7 +49,8 @@ export class HitResponder {
    * @throws PeerIdentityMismatchError when `sender` or `receiver` do not fit the connection,
    *   HitTypeForbiddenError when the policy forbids the requester this type,
    *   HitRateLimitedError when the requester exceeds its limit of messages, HitElementInvalidError for a
-   *   malformed element or token, and HitKeyEpochStaleError for a confirm under an old key.
+   *   malformed element or token, HitKeyEpochStaleError for a confirm under an old key, and
+   *   HitIndexBuildingError while the index is loaded or rebuilt under a new policy.
    */
   async respond (message: HitMessage, remotePeerId: string): Promise<HitReply> {
     const requester = this.#init.memberOf(remotePeerId)
@@ -57,6 +58,9 @@ export class HitResponder {
       throw new errors.PeerIdentityMismatchError(`hit message names sender ${message.sender} and receiver ${message.receiver}, but the connection is from ${requester ?? 'an unknown peer'} to ${this.#init.jurisdiction}`)
     }
     await this.#checkPolicy(requester, message)
+    if (this.#init.index.building) {
+      throw new errors.HitIndexBuildingError(`${this.#init.jurisdiction} is building its hit index under its current policy and answers no hit queries until it is done; query again later`)
+    }
 
     switch (message.type) {
       case 'hit-evaluate':

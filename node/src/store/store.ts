@@ -240,6 +240,11 @@ export class NodeStore {
     return out
   }
 
+  /** Lists up to `limit` record ids in order, after `after` when it is given, without reading the records. */
+  async listRecordIds (after: string | undefined, limit: number): Promise<string[]> {
+    return await this.#records.keys({ ...(after === undefined ? {} : { gt: after }), limit }).all()
+  }
+
   /** Lists received records whose review-or-delete date is before `date` (YYYY-MM-DD). */
   async listExpired (date: string, limit: number): Promise<StoredRecord[]> {
     const out: StoredRecord[] = []
