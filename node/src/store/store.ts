@@ -123,6 +123,12 @@ export interface Commit {
   precondition?: (existing: StoredRecord | undefined) => void
   inbox?: Omit<InboxEntry, 'seq'>
   audit: AuditDraft[]
+  /**
+   * False for work that may be lost in a crash and done again, such as a page of a hit index
+   * rebuild: the batch is then not synced, which spares a disk flush. LevelDB applies batches
+   * in order, so a crash loses only the last unsynced ones, never one before a synced batch.
+   */
+  durable?: boolean
 }
 
 type Json = Record<string, unknown>
@@ -400,7 +406,7 @@ export class NodeStore {
 
     try {
       // sync makes the batch durable before the caller reports it as stored to a peer.
-      await this.#db.batch(ops as any, { sync: true })
+      await this.#db.batch(ops as any, { sync: change.durable !== false })
     } catch (err) {
       throw new errors.StoreFailureError(`database write failed: ${(err as Error).message}`, { cause: err })
     }
