@@ -91,3 +91,91 @@ t.test('hit index skips invalid identifiers', async t => {
   t.equal((await store.listRecords({ limit: 10 })).length, 1, 'the record itself is stored')
   await store.close()
 })
+
+t.test('hit index commit of several records makes one version', async t => {
+  const store = await NodeStore.open(join(t.testdir(), 'db'))
+  const index = await HitIndex.open(store, () => permit)
+  const type: IdentifierType = 'firearm-serial'
+  const records = [
+    stored('urn:nfp:se:firearm:1', { serialNumber: 'ABC123', make: 'Glock' }),
+    stored('urn:nfp:se:firearm:2', { serialNumber: 'ABC 123', make: 'GLOCK' }),
+    stored('urn:nfp:se:firearm:3', { serialNumber: 'XYZ999', make: 'Glock' })
+  ]
+  await store.commit({ records: records.map(record => ({ record, audit: [] })), audit: [] })
+  const shared = await tokenOf(store, serial('ABC123'))
+  const other = await tokenOf(store, serial('XYZ999'))
+
+  t.equal(index.filterState(type).version, 1, 'one commit, one version')
+  const delta = await index.deltaSince(type, 0)
+  t.same(delta?.added.sort(), [shared.tag, other.tag].sort(), 'the delta holds the tags of every record in the commit')
+  t.same(delta?.removed, [])
+  t.equal((await index.lookup(type, shared.token)).length, 2, 'two records with one serial share a token')
+  t.equal((await index.filterPage(type, 0)).total, 2)
+  t.equal(await index.size(type), 3)
+
+  // Deleting one of the two records that share a serial keeps its tag in the filter.
+  await store.commit({ deleteRecordId: 'urn:nfp:se:firearm:1', audit: [] })
+  t.equal(index.filterState(type).version, 1, 'a change that keeps the set of tags makes no version')
+  t.same((await index.lookup(type, shared.token)).map(match => match.recordId), ['urn:nfp:se:firearm:2'])
+  t.equal(await index.size(type), 2)
+  await store.close()
+})
+
+t.test('hit index reads tokens from a database without token entries', async t => {
+  const path = join(t.testdir(), 'db')
+  let store = await NodeStore.open(path)
+  await HitIndex.open(store, () => permit)
+  await store.commit({ record: stored('urn:nfp:se:firearm:1', { serialNumber: 'ABC123', make: 'Glock' }), audit: [] })
+  const { token, tag } = await tokenOf(store, serial('ABC123'))
+  // Take the database back to the layout before token entries: record entries only.
+  const tokenKeys = (await store.range('hit-index', { gte: 't!', lt: 't"' })).map(([key]) => key)
+  t.equal(tokenKeys.length, 1)
+  await store.commit({ writes: [...tokenKeys, 'layout'].map(key => ({ collection: 'hit-index' as const, key })), audit: [] })
+  await store.close()
+
+  store = await NodeStore.open(path)
+  const index = await HitIndex.open(store, () => permit)
+  t.same(await index.lookup('firearm-serial', token), [{ recordId: 'urn:nfp:se:firearm:1', jurisdiction: 'SE' }])
+  t.same((await index.filterPage('firearm-serial', 0)).tags, [tag])
+  t.same(await store.read('hit-index', 'layout'), { layout: 2 })
+  await store.close()
+})
+
+t.test('hit index rebuild closes the index until done', async t => {
+  const path = join(t.testdir(), 'db')
+  const store = await NodeStore.open(path)
+  let effect: 'permit' | 'deny' = 'permit'
+  const index = await HitIndex.open(store, () => effect === 'permit' ? permit : deny)
+  for (let i = 0; i < 600; i++) await store.commit({ record: stored(`urn:nfp:se:firearm:${i}`, { serialNumber: `S${i}`, make: 'Glock' }), audit: [] })
+  await index.loaded()
+  t.equal(index.building, false)
+
+  effect = 'deny'
+  const rebuild = index.rebuildIfPolicyChanged('sha256:deny-all')
+  t.equal(index.building, true, 'building from the call on')
+  t.equal(await rebuild, 600)
+  t.equal(index.building, false)
+  t.equal(await index.size('firearm-serial'), 0, 'the new policy keeps every record out')
+  t.equal((await index.filterPage('firearm-serial', 0)).total, 0)
+  t.equal(await index.rebuildIfPolicyChanged('sha256:deny-all'), 0, 'nothing to do under the same policy')
+  await store.close()
+})
+
+t.test('hit index rebuild resumes after a stop', async t => {
+  const path = join(t.testdir(), 'db')
+  let store = await NodeStore.open(path)
+  let index = await HitIndex.open(store, () => permit)
+  for (let i = 0; i < 600; i++) await store.commit({ record: stored(`urn:nfp:se:firearm:${String(i).padStart(3, '0')}`, { serialNumber: `S${i}`, make: 'Glock' }), audit: [] })
+  // The checkpoint a stop leaves after the first page of 250 records.
+  await store.commit({ writes: [{ collection: 'hit-index', key: 'rebuild', value: { policyHash: 'sha256:next', after: 'urn:nfp:se:firearm:249' } }], audit: [] })
+  await index.close()
+  await store.close()
+
+  store = await NodeStore.open(path)
+  index = await HitIndex.open(store, () => permit)
+  t.equal(await index.rebuildIfPolicyChanged('sha256:next'), 350, 'only the records after the checkpoint')
+  t.same(await store.read('hit-index', 'meta'), { policyHash: 'sha256:next' })
+  t.equal(await store.read('hit-index', 'rebuild'), undefined, 'the checkpoint is gone')
+  t.equal(await index.size('firearm-serial'), 600)
+  await store.close()
+})
