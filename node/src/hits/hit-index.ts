@@ -12,7 +12,7 @@ const MAX_DELTAS = 1000
 export const FILTER_PAGE_TAGS = 100_000
 
 /** Entries read per database request while the filters are loaded. */
-const LOAD_PAGE = 10_000
+const LOAD_PAGE = 1000
 
 /** Layout of the index in the database; 2 adds the `t!` token entries that `lookup` reads. */
 const LAYOUT = 2
