@@ -2,10 +2,11 @@
 const MIN_OVERLAY = 1024
 
 /**
- * A multiset of integers from 0 to 2^53 - 1, such as 40-bit filter tags, kept compact: a sorted
- * Float64Array of the distinct members (8 bytes each), a map of the few members counted more than
- * once, and a small overlay of recent changes that is merged into the array when it grows. A
- * million members take about 8 MiB, where a Map of them would take several times that.
+ * A compact multiset of integers from 0 to 2^53 - 1, such as 40-bit filter tags. It keeps a
+ * sorted Float64Array of the distinct members (8 bytes each) and a map of the few members
+ * counted more than once. Recent changes go to a small overlay, which is merged into the array
+ * when it grows. A million members take about 8 MiB, where a Map of them would take an
+ * estimated 50 MiB or more.
  */
 export class CountedSet {
   #base: Float64Array

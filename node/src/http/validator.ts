@@ -41,8 +41,8 @@ type Validate = ((data: unknown, context?: unknown) => unknown) & { errors?: unk
 
 /**
  * Wraps the compile of one Ajv validator so it runs on the first call. Fastify passes the
- * request as parent data only to a function with `schemaEnv`, which Ajv needs to coerce a
- * root value, so the wrapper sets it; it copies `errors`, which fastify reads after a failure.
+ * request as parent data, which Ajv needs to coerce a root value, only to a function with
+ * `schemaEnv`, so the wrapper sets it. It also copies `errors`, which fastify reads after a failure.
  * NOTE: a schema that Ajv cannot compile now fails its route's first request, not the start;
  * the HTTP tests send a request to each route.
  */

@@ -16,7 +16,7 @@ export function createAjv (): Ajv2020 {
 
 /**
  * Returns a validator that compiles the schema `load` returns on its first call, so a module
- * that may never validate such a value costs nothing to load; compiling every schema when the
+ * that may never validate such a value costs nothing to load. Compiling every schema when the
  * modules loaded took about half a second of each start. `errors` is that of the last call.
  */
 export function compileOnFirstUse (ajv: Ajv2020, load: () => object): ValidateFunction {
