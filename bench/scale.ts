@@ -5,9 +5,10 @@
  * records with every other member at once: deliveries per second and the latency of single
  * shares, against one pair of the same federation sharing the same number of records alone.
  *
- *   node bench/scale.ts [--records N] [--nodes N] [--per-pair N] [--latency-samples N] [--no-federation] [--write]
+ *   node bench/scale.ts [--records N] [--nodes N] [--per-pair N] [--latency-samples N] [--no-startup | --no-federation] [--write]
  *
- * `--no-federation` skips part 2; with `--write` the section then states that it was skipped.
+ * `--no-startup` skips part 1 and `--no-federation` part 2; with `--write` the skipped part is kept
+ * from docs/benchmarks.md and marked as kept from the earlier run.
  *
  * The store of part 1 is filled before start, straight through NodeStore in batches, with
  * local records and their `record.created` audit entries; their signatures are placeholders,
@@ -221,21 +222,23 @@ function federationLines (federation: FederationFigures): string[] {
 }
 
 /**
- * Returns the federation part of the section as docs/benchmarks.md has it, marked as kept, for
- * a run with `--no-federation`; nothing when the section has no such part.
+ * Returns one part of the section as docs/benchmarks.md has it (from its `### ` heading up to
+ * the next one), marked as kept, for a run with `--no-startup` or `--no-federation`; nothing when
+ * the section has no such part.
  */
-function keptFederationLines (): string[] {
+function keptLines (heading: string, flag: string): string[] {
   const doc = readFileSync(new URL('../docs/benchmarks.md', import.meta.url), 'utf8')
   const section = doc.slice(doc.indexOf(`<!-- ${SECTION}:start -->`), doc.indexOf(`<!-- ${SECTION}:end -->`))
-  const from = section.indexOf('### A federation of')
+  const from = section.indexOf(heading)
   if (from < 0) return []
-  const kept = section.slice(from).trimEnd().split('\n')
-  const note = 'This part was not run with the figures above (`--no-federation`); it is kept from the earlier run of this benchmark.'
-  return [kept[0]!, '', ...(kept.includes(note) ? [] : [note, '']), ...kept.slice(2)]
+  const next = section.indexOf('\n### ', from + heading.length)
+  const kept = section.slice(from, next < 0 ? undefined : next).trimEnd().split('\n')
+  const note = `This part was not run with the other figures of this section (\`${flag}\`); it is kept from the earlier run of this benchmark.`
+  return [kept[0]!, '', ...(kept.includes(note) ? [] : [note, '']), ...kept.slice(2), '']
 }
 
 async function main (): Promise<void> {
-  const { values } = parseArgs({ options: { write: { type: 'boolean' }, records: { type: 'string' }, nodes: { type: 'string' }, 'per-pair': { type: 'string' }, 'latency-samples': { type: 'string' }, 'no-federation': { type: 'boolean' } } })
+  const { values } = parseArgs({ options: { write: { type: 'boolean' }, records: { type: 'string' }, nodes: { type: 'string' }, 'per-pair': { type: 'string' }, 'latency-samples': { type: 'string' }, 'no-federation': { type: 'boolean' }, 'no-startup': { type: 'boolean' } } })
   const records = Number(values.records ?? 100_000)
   const size = Number(values.nodes ?? 30)
   const perPair = Number(values['per-pair'] ?? 20)
@@ -244,22 +247,43 @@ async function main (): Promise<void> {
   if (!Number.isInteger(size) || size < 2 || size > JURISDICTIONS.length) throw new RangeError(`--nodes must be an integer from 2 to ${JURISDICTIONS.length}, got ${String(values.nodes)}`)
   if (!Number.isInteger(perPair) || perPair < 1) throw new RangeError(`--per-pair must be a positive integer, got ${String(values['per-pair'])}`)
   if (!Number.isInteger(latencySamples) || latencySamples < 10) throw new RangeError(`--latency-samples must be an integer of at least 10, got ${String(values['latency-samples'])}`)
+
+  if (values['no-startup'] === true && values['no-federation'] === true) throw new RangeError('--no-startup and --no-federation together leave nothing to measure')
   const log = (line: string): void => { console.log(line) }
 
-  log('start-up with an empty store (baseline)')
-  const empty = await measureStart(0, log)
-  log(`start-up with ${count(records)} records`)
-  const full = await measureStart(records, log)
+  let startup: string[]
+  if (values['no-startup'] === true) {
+    startup = keptLines('### Start-up and memory with', '--no-startup')
+  } else {
+    log('start-up with an empty store (baseline)')
+    const empty = await measureStart(0, log)
+    log(`start-up with ${count(records)} records`)
+    startup = startupLines(records, empty, await measureStart(records, log))
+  }
   const federation = values['no-federation'] === true ? undefined : await measureFederation(size, perPair, latencySamples, log)
 
-  const mb = (bytes: number): string => mib(bytes)
+  const command = [
+    ...(values['no-startup'] === true ? ['--no-startup'] : [`--records ${records}`]),
+    ...(federation === undefined ? ['--no-federation'] : [`--nodes ${size} --per-pair ${perPair} --latency-samples ${latencySamples}`])
+  ].join(' ')
   const lines = [
     '## Scale: start-up, memory and a federation',
     '',
-    `Measured ${today()} with \`node bench/scale.ts --records ${records}${federation === undefined ? ' --no-federation' : ` --nodes ${size} --per-pair ${perPair} --latency-samples ${latencySamples}`}\` (script \`bench/scale.ts\`; \`npm run bench\` runs it with its defaults).`,
+    `Measured ${today()} with \`node bench/scale.ts ${command}\` (script \`bench/scale.ts\`; \`npm run bench\` runs it with its defaults).`,
     '',
     `Machine: ${describeMachine()}.`,
     '',
+    ...startup,
+    ...(federation === undefined ? keptLines('### A federation of', '--no-federation') : federationLines(federation))
+  ]
+  printSection(lines)
+  if (values.write === true) writeSection(SECTION, lines)
+}
+
+/** Describes part 1. */
+function startupLines (records: number, empty: StartFigures, full: StartFigures): string[] {
+  const mb = (bytes: number): string => mib(bytes)
+  return [
     `### Start-up and memory with ${count(records)} records`,
     '',
     `An \`nfp start\` process on a store of ${count(records)} local records of about 1 KiB, each with its audit`,
@@ -297,11 +321,8 @@ async function main (): Promise<void> {
     `Aims at 1,000,000 records: start-up under ${count(AIM_START_MS)} ms, RSS under ${AIM_RSS_MB} MB. ${records >= 1_000_000
       ? `Start-up ${full.startMs < AIM_START_MS ? 'met' : `missed by ${ms(full.startMs - AIM_START_MS)} ms`}. RSS after start ${(full.rssAfterStart / 1e6).toFixed(0)} MB, ${full.rssAfterStart < AIM_RSS_MB * 1e6 ? 'met' : `missed by ${((full.rssAfterStart - AIM_RSS_MB * 1e6) / 1e6).toFixed(0)} MB`}; peak RSS during the background audit check and index load ${(full.peakRss / 1e6).toFixed(0)} MB, ${full.peakRss < AIM_RSS_MB * 1e6 ? 'met' : `missed by ${((full.peakRss - AIM_RSS_MB * 1e6) / 1e6).toFixed(0)} MB (${(full.fileAfterCheck / 1e6).toFixed(0)} MB of resident memory are mapped file pages after the check)`}.`
       : `Measured here at ${count(records)} records; run with \`--records 1000000\` for the aims.`}`,
-    '',
+    ''
   ]
-  lines.push(...(federation === undefined ? keptFederationLines() : federationLines(federation)))
-  printSection(lines)
-  if (values.write === true) writeSection(SECTION, lines)
 }
 
 await main()
