@@ -233,8 +233,11 @@ function keptLines (heading: string, flag: string): string[] {
   if (from < 0) return []
   const next = section.indexOf('\n### ', from + heading.length)
   const kept = section.slice(from, next < 0 ? undefined : next).trimEnd().split('\n')
-  const note = `This part was not run with the other figures of this section (\`${flag}\`); it is kept from the earlier run of this benchmark.`
-  return [kept[0]!, '', ...(kept.includes(note) ? [] : [note, '']), ...kept.slice(2), '']
+  // A part kept once already carries its note; otherwise the note names the run it comes from.
+  if (kept[2]?.startsWith('This part was not run with') === true) return [...kept, '']
+  const earlier = /^Measured (\S+) with (`[^`]+`)/m.exec(section)
+  const note = `This part was not run with the other figures of this section (\`${flag}\`); it is kept from the earlier run of this benchmark${earlier === null ? '' : `, measured ${earlier[1]} with ${earlier[2]}`}.`
+  return [kept[0]!, '', note, '', ...kept.slice(2), '']
 }
 
 async function main (): Promise<void> {
