@@ -222,9 +222,9 @@ function federationLines (federation: FederationFigures): string[] {
 }
 
 /**
- * Returns one part of the section as docs/benchmarks.md has it (from its `### ` heading up to
- * the next one), marked as kept, for a run with `--no-startup` or `--no-federation`; nothing when
- * the section has no such part.
+ * Returns one part of the section as docs/benchmarks.md has it, from its `### ` heading up to the
+ * next one, for a run with `--no-startup` or `--no-federation`. The part gets a note that it is
+ * kept. A section without that part gives nothing.
  */
 function keptLines (heading: string, flag: string): string[] {
   const doc = readFileSync(new URL('../docs/benchmarks.md', import.meta.url), 'utf8')
