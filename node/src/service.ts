@@ -570,15 +570,9 @@ export class NodeService {
       now: this.#now,
       onDeleted: async (recordId, revocation, reason) => { await this.revocations.afterDeletion(recordId, revocation, reason) },
       onDeletionReceipt: async (statement, jws) => { await this.revocations.keepDeletionReceipt(statement, jws) },
+      onStored: async (records) => { for (const record of records) await this.onRecordStored(record) },
       components: this.components
     }, request, remotePeerId)
-    if (response.type === 'share-result') {
-      for (const result of response.results) {
-        if (result.status !== 'stored' || result.id === undefined) continue
-        const stored = await this.store.getRecord(result.id)
-        if (stored !== undefined) await this.onRecordStored(stored.signed.record)
-      }
-    }
     return response
   }
 

@@ -198,13 +198,15 @@ class PeerWorker {
    */
   async #pump (): Promise<void> {
     const inFlight: SentFrame[] = []
-    let after = (await this.#init.outbox.pending(this.#peer, 1))[0]?.seq
-    if (after === undefined) return
-    after -= 1
+    // The first batch comes from the read that finds where the pending items start.
+    let first: OutboxItem[] | undefined = await this.#init.outbox.pending(this.#peer, MAX_BATCH_ITEMS)
+    if (first.length === 0) return
+    let after = first[0]!.seq - 1
     try {
       for (;;) {
         while (!this.#stopped && inFlight.length < MAX_FRAMES_IN_FLIGHT) {
-          const batch = await this.#init.outbox.list(this.#peer, after, MAX_BATCH_ITEMS)
+          const batch = first ?? await this.#init.outbox.list(this.#peer, after, MAX_BATCH_ITEMS)
+          first = undefined
           if (batch.length === 0) break
           const frame = this.#send(batch)
           after = frame.items[frame.items.length - 1]!.seq

@@ -86,7 +86,8 @@ export async function sendShare (
   const signal = AbortSignal.timeout(timeoutMs)
   const peerId = peerIdFromString(peer.peerId)
   try {
-    if (peer.addresses.length > 0) {
+    // With a connection open, the dial reuses it, so the addresses are only needed to open one.
+    if (peer.addresses.length > 0 && network.getConnections(peerId).length === 0) {
       await network.peerStore.merge(peerId, { multiaddrs: peer.addresses.map(a => multiaddr(a)) })
     }
     const stream = await network.dialProtocol(peerId, SHARE_PROTOCOL, { signal })
