@@ -1,4 +1,4 @@
-import { NfpError, errors, expandRecord, verifyStatement } from '@ceasefire/protocol'
+import { NfpError, checkRecordJsonLd, errors, verifyStatement } from '@ceasefire/protocol'
 import type {
   DeletionItem, Hop, KeyResolver, Membership, NfpRecord, RecordItem, RecordVerifier, RevocationItem, ShareItem, ShareItemResult, ShareRequest, ShareResponse, SigningKey
 } from '@ceasefire/protocol'
@@ -154,7 +154,7 @@ interface CheckedRecord {
  */
 async function checkRecordItem (context: InboundContext, item: RecordItem, request: ShareRequest): Promise<CheckedRecord> {
   const { record, removedPaths } = await context.verifyRecord(item.signed)
-  await expandRecord(record)
+  await checkRecordJsonLd(record)
 
   if (record.provenance.jurisdiction === context.jurisdiction || item.hops.slice(0, -1).some(h => h.jurisdiction === context.jurisdiction)) {
     throw new errors.RecordNotOwnedError(`record \`${record.id}\` originated at or already passed through ${context.jurisdiction}; a node does not take back its own records`)

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import {
-  NfpError, canonicalize, commitRecord, errors, expandRecord, importSigningKey, memberKeyAt, signRecordBatch, signStatement, validateRecord
+  NfpError, canonicalize, checkRecordJsonLd, commitRecord, errors, importSigningKey, memberKeyAt, signRecordBatch, signStatement, validateRecord
 } from '@ceasefire/protocol'
 import type { Hop, Member, Membership, NfpRecord, RecordItem, RecordVerifier, ShareRequest, ShareResponse, SignedMembership, SigningKey } from '@ceasefire/protocol'
 import type { Logger } from 'pino'
@@ -250,7 +250,7 @@ export class NodeService {
 
     const committed = commitRecord(record)
     const valid = validateRecord(committed.record)
-    await expandRecord(valid)
+    await checkRecordJsonLd(valid)
 
     // Concurrent ingests share one batch signature; a lone one is signed in a batch of one.
     const signed = await this.#signingQueue.sign(committed)
