@@ -11,6 +11,7 @@
  * The receiver runs as a separate `nfp start` process, as a deployed node does.
  */
 import { generateKeyPairSync, sign, verify } from 'node:crypto'
+import { cpus, loadavg } from 'node:os'
 import { parseArgs } from 'node:util'
 import { createLibp2p } from 'libp2p'
 import type { Libp2p } from 'libp2p'
@@ -34,6 +35,8 @@ const AIM_RECORDS_PER_SECOND = 20_000
 const AIM_P99_MS = 10
 
 interface Figures {
+  /** One-minute load averages when the run started and when it ended. */
+  load: [number, number]
   records: number
   recordBytes: number
   frameBytes: number
@@ -46,7 +49,7 @@ interface Figures {
   receiverBareMicros: number
 }
 
-async function measureReplication (se: RunningNode, records: number, latencySamples: number): Promise<Omit<Figures, 'rawSeconds' | 'verifyPerSecond' | 'senderMicros' | 'receiverMicros' | 'receiverBareMicros'> & { frames: Uint8Array[] }> {
+async function measureReplication (se: RunningNode, records: number, latencySamples: number): Promise<Omit<Figures, 'rawSeconds' | 'verifyPerSecond' | 'senderMicros' | 'receiverMicros' | 'receiverBareMicros' | 'load'> & { frames: Uint8Array[] }> {
   const warmup = 500
   console.log(`seeding ${count(records + warmup + latencySamples)} signed records on SE`)
   const ids = await seedRecords(se, records + warmup + latencySamples, { prefix: 'rep', sign: true })
@@ -216,6 +219,7 @@ async function main (): Promise<void> {
   if (!Number.isInteger(records) || records < 6 * MAX_BATCH_ITEMS) throw new RangeError(`--records must be an integer of at least ${6 * MAX_BATCH_ITEMS}, got ${String(values.records)}`)
   if (!Number.isInteger(latencySamples) || latencySamples < 10) throw new RangeError(`--latency-samples must be an integer of at least 10, got ${String(values['latency-samples'])}`)
 
+  const loadAtStart = loadavg()[0]!
   const pair = await startProcessPair(['SE', 'DE'])
   let figures
   try {
@@ -229,7 +233,7 @@ async function main (): Promise<void> {
   const verifyPerSecond = measureVerify()
   console.log('cost per record of each side, one thread, no network')
   const parts = await measureBreakdown(Math.min(records, 5000))
-  const lines = report({ ...figures, rawSeconds, verifyPerSecond, ...parts })
+  const lines = report({ ...figures, rawSeconds, verifyPerSecond, ...parts, load: [loadAtStart, loadavg()[0]!] })
   printSection(lines)
   if (values.write === true) writeSection(SECTION, lines)
 }
@@ -245,7 +249,7 @@ function report (f: Figures): string[] {
     '',
     `Measured ${today()} with \`${command}\` (script \`bench/replication.ts\`; \`npm run bench\` runs it with its defaults).`,
     '',
-    `Machine: ${describeMachine()}. The sender runs in the benchmark process and the receiver as a separate \`nfp start\` process; the bare libp2p baseline runs both ends in one process.`,
+    `Machine: ${describeMachine()}. The sender runs in the benchmark process and the receiver as a separate \`nfp start\` process; the bare libp2p baseline runs both ends in one process. The one-minute load average was ${f.load[0].toFixed(1)} at the start and ${f.load[1].toFixed(1)} at the end on ${cpus().length} logical CPUs; other work on the machine slows the records/s and latency figures, but not the CPU times below.`,
     '',
     `Workload: ${count(f.records)} Firearm records of ${count(f.recordBytes)} bytes in canonical form, SE to DE, queued by`,
     `\`shareMany\` in chunks of ${count(SHARE_CHUNK)}; ${count(f.frameBytes / 2 ** 10)} KiB of share frames (${MAX_BATCH_ITEMS} items each, up to ${MAX_FRAMES_IN_FLIGHT} in flight).`,
