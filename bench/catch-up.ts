@@ -151,7 +151,7 @@ async function seedPair (se: NodeProcess, de: NodeProcess, records: number, log:
       writesFor: (stored, index) => {
         const seq = index + 1
         const record = stored.signed.record
-        const item: OutboxItem = { seq, peer: 'DE', item: { kind: 'record', signed: stored.signed, hops: [{ jurisdiction: 'SE', to: 'DE', at: record.provenance.modified, proof: 'placeholder' }] }, recordId: record.id, versionHash: record.versionHash, enqueuedAt: record.provenance.modified, status: 'delivered', result: { status: 'stored' } }
+        const item: OutboxItem = { seq, peer: 'DE', item: { kind: 'record', signed: stored.signed, hops: [{ jurisdiction: 'SE', to: 'DE', at: record.provenance.modified, batch: 'placeholder', index: 0, proof: [] }] }, recordId: record.id, versionHash: record.versionHash, enqueuedAt: record.provenance.modified, status: 'delivered', result: { status: 'stored' } }
         const disclosure: Disclosure = { recordId: record.id, peer: 'DE', versionHash: record.versionHash, seq, status: 'delivered', at: record.provenance.modified }
         return [{ collection: 'delivery', key: itemKey('DE', seq), value: item }, { collection: 'disclosures', key: disclosureKey(record.id, 'DE'), value: disclosure }]
       }

@@ -111,7 +111,7 @@ export async function seedStore (store: NodeStore, options: SeedOptions): Promis
         signed: s,
         origin: options.origin,
         ...(received ? { receivedFrom: options.from as string } : {}),
-        hops: received ? [{ jurisdiction: options.from as string, to: options.holder as string, at: s.record.provenance.modified, proof: 'placeholder' }] : [],
+        hops: received ? [{ jurisdiction: options.from as string, to: options.holder as string, at: s.record.provenance.modified, batch: 'placeholder', index: 0, proof: [] }] : [],
         storedAt: s.record.provenance.modified
       }
       writes.push({ record: stored, audit: [{ event: received ? 'record.received' : 'record.created', recordId: s.record.id, recordType: s.record.type, versionHash: s.record.versionHash }] })

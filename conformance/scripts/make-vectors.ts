@@ -14,7 +14,7 @@ import { createHash, createPrivateKey } from 'node:crypto'
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { JWK } from 'jose'
-import { computeVersionHash, keyIdOf } from '@ceasefire/protocol'
+import { computeVersionHash, importSigningKey, keyIdOf, signHopBatch } from '@ceasefire/protocol'
 import { buildSigned, VECTORS_DIR } from '../src/vectors/records.ts'
 import type { Expectation, Mutation, RecordVector } from '../src/vectors/records.ts'
 import type { VectorKey } from '../src/vectors/jws.ts'
@@ -23,6 +23,7 @@ import type { PolicyVector } from '../src/vectors/policy.ts'
 import type { FrameVector } from '../src/vectors/frames.ts'
 import { compactJws } from '../src/vectors/jws.ts'
 import type { StatementVector } from '../src/vectors/statements.ts'
+import type { HopVector } from '../src/vectors/hops.ts'
 
 const ORIGIN = 'XC'
 const RECEIVER = 'XR'
@@ -101,7 +102,7 @@ const frameCases: FrameVector[] = [
   { id: 'share-too-large', protocol: '/nfp/share/2.0.0', section: '6.1', requirement: 'SHARE-6.1-2', description: 'A frame of 1,048,577 bytes, one more than the limit.', oversize: 1048577, expect: { code: 'ERR_FRAME_TOO_LARGE' } },
   { id: 'share-unknown-type', protocol: '/nfp/share/2.0.0', section: '6.1', requirement: 'SHARE-6.1-3', description: 'A frame with type `push`.', frame: { type: 'push', messageId: '$MESSAGE_ID', sender: '$SENDER', receiver: '$RECEIVER', sentAt: '$NOW', seqFrom: '$SEQ', items: [{ kind: 'revocation', revocation: 'x' }] }, expect: { code: 'ERR_FRAME_MALFORMED' } },
   { id: 'share-no-items', protocol: '/nfp/share/2.0.0', section: '6.3', requirement: 'SHARE-6.3-2', description: 'A share request with an empty item list.', frame: { type: 'share', messageId: '$MESSAGE_ID', sender: '$SENDER', receiver: '$RECEIVER', sentAt: '$NOW', seqFrom: '$SEQ', items: [] }, expect: { code: 'ERR_FRAME_MALFORMED' } },
-  { id: 'share-unsigned-member', protocol: '/nfp/share/2.0.0', section: '6.3', requirement: 'SHARE-6.3-3', description: 'An unsigned member `note` travels beside the signed record.', frame: { type: 'share', messageId: '$MESSAGE_ID', sender: '$SENDER', receiver: '$RECEIVER', sentAt: '$NOW', seqFrom: '$SEQ', items: [{ kind: 'record', signed: { record: { id: 'x' }, signature: { protected: 'x', signature: 'x' }, note: 'unsigned' }, hops: [{ jurisdiction: '$SENDER', to: '$RECEIVER', at: '$NOW', proof: 'x' }] }] }, expect: { code: 'ERR_FRAME_MALFORMED' } },
+  { id: 'share-unsigned-member', protocol: '/nfp/share/2.0.0', section: '6.3', requirement: 'SHARE-6.3-3', description: 'An unsigned member `note` travels beside the signed record.', frame: { type: 'share', messageId: '$MESSAGE_ID', sender: '$SENDER', receiver: '$RECEIVER', sentAt: '$NOW', seqFrom: '$SEQ', items: [{ kind: 'record', signed: { record: { id: 'x' }, signature: { protected: 'x', signature: 'x' }, note: 'unsigned' }, hops: [{ jurisdiction: '$SENDER', to: '$RECEIVER', at: '$NOW', batch: 'x.y.z', index: 0, proof: [] }] }] }, expect: { code: 'ERR_FRAME_MALFORMED' } },
   { id: 'share-sender-mismatch', protocol: '/nfp/share/2.0.0', section: '6.3', requirement: 'SHARE-6.3-1', description: 'The frame names another sender than the authenticated connection.', frame: { type: 'share', messageId: '$MESSAGE_ID', sender: '$OTHER', receiver: '$RECEIVER', sentAt: '$NOW', seqFrom: '$SEQ', items: [{ kind: 'revocation', revocation: 'x' }] }, expect: { code: 'ERR_PEER_IDENTITY_MISMATCH' } },
   { id: 'share-receiver-mismatch', protocol: '/nfp/share/2.0.0', section: '6.3', requirement: 'SHARE-6.3-1', description: 'The frame is addressed to another receiver.', frame: { type: 'share', messageId: '$MESSAGE_ID', sender: '$SENDER', receiver: '$OTHER', sentAt: '$NOW', seqFrom: '$SEQ', items: [{ kind: 'revocation', revocation: 'x' }] }, expect: { code: 'ERR_PEER_IDENTITY_MISMATCH' } },
   { id: 'audit-head-seq-zero', protocol: '/nfp/audit-head/1.0.0', section: '8.3', requirement: 'AUD-8.3-1', description: 'An audit head request asking for seq 0.', frame: { type: 'audit-head-request', requestId: '$MESSAGE_ID', seqs: [0] }, expect: { code: 'ERR_FRAME_MALFORMED' } },
@@ -121,10 +122,43 @@ function statementCases (main: VectorKey, other: VectorKey): StatementVector[] {
     { id: 'valid-receipt', description: 'A receipt signed by the jurisdiction it names.', section: '6.2', requirement: 'SHARE-6.2-2', kind: 'receipt', jws: compactJws(receipt, 'nfp-receipt+jws', main), expect: { outcome: 'accepted' } },
     { id: 'valid-revocation', description: 'A revocation signed by the originator.', section: '6.2', requirement: 'SHARE-6.2-2', kind: 'revocation', jws: signedRevocation, expect: { outcome: 'accepted' } },
     { id: 'deletion-typ-as-revocation', description: 'A revocation payload signed with typ nfp-deletion+jws, checked as a revocation.', section: '6.2', requirement: 'SHARE-6.2-1', kind: 'revocation', jws: compactJws(revocation, 'nfp-deletion+jws', main), expect: rejected('ERR_SIG_INVALID') },
-    { id: 'hop-as-receipt', description: 'A hop statement presented as a receipt.', section: '6.2', requirement: 'SHARE-6.2-1', kind: 'receipt', jws: compactJws({ by: ORIGIN, recordId, versionHash: 'sha256:' + '0'.repeat(64), to: RECEIVER, at: AT }, 'nfp-hop+jws', main), expect: rejected('ERR_SIG_INVALID') },
+    { id: 'hop-as-receipt', description: 'A hop batch statement presented as a receipt.', section: '6.2', requirement: 'SHARE-6.2-1', kind: 'receipt', jws: compactJws({ by: ORIGIN, to: RECEIVER, at: AT, root: 'A'.repeat(43), size: 1 }, 'nfp-hop-batch+jws', main), expect: rejected('ERR_SIG_INVALID') },
     { id: 'in-another-name', description: 'A revocation whose `by` names XR, signed with the key of XC under its kid.', section: '6.2', requirement: 'SHARE-6.2-2', kind: 'revocation', jws: compactJws({ ...revocation, by: RECEIVER }, 'nfp-revocation+jws', main), expect: rejected('ERR_SIG_UNKNOWN_KEY') },
     { id: 'unlisted-key', description: 'A revocation signed by a key the membership does not list.', section: '6.2', requirement: 'SHARE-6.2-2', kind: 'revocation', jws: compactJws(revocation, 'nfp-revocation+jws', other), expect: rejected('ERR_SIG_UNKNOWN_KEY') },
     { id: 'tampered-payload', description: 'The payload of a signed revocation was changed after signing.', section: '6.2', requirement: 'SHARE-6.2-2', kind: 'revocation', jws: `${header}.${changed}.${signature}`, expect: rejected('ERR_SIG_INVALID') }
+  ]
+}
+
+/**
+ * Hop entries of one hop batch of three records signed by XC for XR, whose second record lost
+ * `/shipFrom` at XC, with the outcome of the checks of SPEC section 6.6.
+ */
+async function hopCases (main: VectorKey, other: VectorKey): Promise<HopVector[]> {
+  const records = [0, 1, 2].map(i => ({ id: `urn:nfp:${ORIGIN.toLowerCase()}:firearm:vector-hop-${i}`, versionHash: `sha256:${String(i + 1).repeat(64)}` }))
+  const leaves = records.map((r, i) => ({ recordId: r.id, versionHash: r.versionHash, ...(i === 1 ? { removed: ['/shipFrom'] } : {}) }))
+  const signer = async (key: VectorKey): Promise<{ privateKey: Awaited<ReturnType<typeof importSigningKey>>, kid: string }> => ({ privateKey: await importSigningKey(key.privateJwk), kid: key.kid })
+  const hops = await signHopBatch(leaves, await signer(main), { by: ORIGIN, to: RECEIVER, at: AT }) as unknown as Array<Record<string, unknown>>
+  const [first, second, third] = hops as [Record<string, unknown>, Record<string, unknown>, Record<string, unknown>]
+  const payload = JSON.parse(Buffer.from(String(first.batch).split('.')[1] as string, 'base64url').toString('utf8')) as Record<string, unknown>
+  const [inAnotherName] = await signHopBatch(leaves, await signer(main), { by: RECEIVER, to: RECEIVER, at: AT }) as unknown as Array<Record<string, unknown>>
+  const [unlisted] = await signHopBatch(leaves, await signer(other), { by: ORIGIN, to: RECEIVER, at: AT }) as unknown as Array<Record<string, unknown>>
+  const { removed: _removed, ...secondWithoutRemoved } = second
+  const base = { section: '6.6', requirement: 'SHARE-6.6-1' }
+  const pathInvalid = rejected('ERR_RECORD_PATH_INVALID')
+  return [
+    { id: 'valid-first', description: 'The hop of leaf 0 of a batch of three.', ...base, record: records[0]!, hop: first, expect: { outcome: 'accepted' } },
+    { id: 'valid-removed', description: 'The hop of leaf 1, whose node removed /shipFrom.', ...base, record: records[1]!, hop: second, expect: { outcome: 'accepted' } },
+    { id: 'valid-last', description: 'The hop of leaf 2, whose proof has one hash because the tree of three is unbalanced.', ...base, record: records[2]!, hop: third, expect: { outcome: 'accepted' } },
+    { id: 'other-version', description: 'The hop of leaf 0 with a record of another version hash.', ...base, record: { ...records[0]!, versionHash: `sha256:${'f'.repeat(64)}` }, hop: first, expect: pathInvalid },
+    { id: 'removed-dropped', description: 'The hop of leaf 1 without its removed list.', ...base, record: records[1]!, hop: secondWithoutRemoved, expect: pathInvalid },
+    { id: 'removed-added', description: 'The hop of leaf 0 with a removed list its leaf does not have.', ...base, record: records[0]!, hop: { ...first, removed: ['/title'] }, expect: pathInvalid },
+    { id: 'other-index', description: 'The hop of leaf 0 presented as leaf 2 with its own proof.', ...base, record: records[0]!, hop: { ...first, index: 2 }, expect: pathInvalid },
+    { id: 'other-record', description: 'The hop of leaf 2 presented with the record of leaf 0.', ...base, record: records[0]!, hop: third, expect: pathInvalid },
+    { id: 'jurisdiction-mismatch', description: 'The hop names XR, but its statement is by XC.', ...base, record: records[0]!, hop: { ...first, jurisdiction: RECEIVER }, expect: pathInvalid },
+    { id: 'in-another-name', description: 'A statement whose `by` names XR, signed with the key of XC under its kid.', ...base, record: records[0]!, hop: inAnotherName!, expect: pathInvalid },
+    { id: 'unlisted-key', description: 'A statement signed by a key the membership does not list.', ...base, record: records[0]!, hop: unlisted!, expect: pathInvalid },
+    { id: 'batch-root-as-hop', description: 'The hop statement payload signed with typ nfp-batch+jws.', ...base, record: records[0]!, hop: { ...first, batch: compactJws(payload, 'nfp-batch+jws', main) }, expect: pathInvalid },
+    { id: 'proof-too-long', description: 'A proof of 13 hashes, one more than a tree of 4,096 leaves needs.', ...base, record: records[0]!, hop: { ...first, proof: Array.from({ length: 13 }, () => 'A'.repeat(43)) }, expect: pathInvalid }
   ]
 }
 
@@ -174,10 +208,11 @@ const xtModule = {
 async function main (): Promise<void> {
   const main = await fixedKey('originator XC')
   const other = await fixedKey('a key no federation lists')
-  for (const folder of ['records', 'frames', 'statements', 'policy']) rmSync(join(VECTORS_DIR, folder), { recursive: true, force: true })
+  for (const folder of ['records', 'frames', 'statements', 'hops', 'policy']) rmSync(join(VECTORS_DIR, folder), { recursive: true, force: true })
   mkdirSync(join(VECTORS_DIR, 'records'), { recursive: true })
   mkdirSync(join(VECTORS_DIR, 'frames'), { recursive: true })
   mkdirSync(join(VECTORS_DIR, 'statements'), { recursive: true })
+  mkdirSync(join(VECTORS_DIR, 'hops'), { recursive: true })
   mkdirSync(join(VECTORS_DIR, 'policy', 'modules'), { recursive: true })
   mkdirSync(join(VECTORS_DIR, 'policy', 'cases'), { recursive: true })
 
@@ -197,6 +232,8 @@ async function main (): Promise<void> {
   }
   for (const f of frameCases) write(`frames/${f.id}.json`, f)
   for (const v of statementCases(main, other)) write(`statements/${v.id}.json`, v)
+  const hops = await hopCases(main, other)
+  for (const v of hops) write(`hops/${v.id}.json`, v)
 
   const root = new URL('../../policies/', import.meta.url).pathname
   const modules: Record<string, unknown> = {
@@ -206,7 +243,7 @@ async function main (): Promise<void> {
   }
   for (const [name, content] of Object.entries(modules)) write(`policy/modules/${name}.json`, content)
   for (const c of policyCases()) write(`policy/cases/${c.id}.json`, { ...c, expect: evaluatePolicyVector(c, modules) })
-  console.log(`wrote ${recordCases.length} record, ${frameCases.length} frame, ${statementCases(main, other).length} statement and ${policyCases().length} policy vectors to ${VECTORS_DIR}`)
+  console.log(`wrote ${recordCases.length} record, ${frameCases.length} frame, ${statementCases(main, other).length} statement, ${hops.length} hop and ${policyCases().length} policy vectors to ${VECTORS_DIR}`)
 }
 
 function write (path: string, value: unknown): void {

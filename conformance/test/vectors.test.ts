@@ -1,8 +1,9 @@
 import t from 'tap'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { NfpError, decodeShareRequest, expandRecord, importSigningKey, verifySignedRecord, verifyStatement } from '@ceasefire/protocol'
+import { NfpError, createHopVerifier, decodeShareRequest, expandRecord, importSigningKey, verifySignedRecord, verifyStatement } from '@ceasefire/protocol'
 import type { StatementVector } from '../src/vectors/statements.ts'
+import type { HopVector } from '../src/vectors/hops.ts'
 import type { Membership } from '@ceasefire/protocol'
 import { VECTORS_DIR, readVectorFiles } from '../src/vectors/records.ts'
 import type { RecordVector } from '../src/vectors/records.ts'
@@ -42,6 +43,22 @@ t.test('every statement vector gets its expected outcome from the protocol libra
   }
   for (const vector of vectors) {
     const outcome = await verifyStatement(vector.kind, vector.jws, resolveKey).then(() => 'accepted', (err: NfpError) => err.code)
+    t.equal(outcome, vector.expect.outcome === 'accepted' ? 'accepted' : vector.expect.code, `${vector.id}: ${vector.description}`)
+  }
+})
+
+t.test('every hop vector gets its expected outcome from the protocol library', async (t) => {
+  const vectors = readVectorFiles<HopVector>('hops')
+  t.ok(vectors.length >= 10, 'the hop vectors are present')
+  const resolveKey = async (jurisdiction: string, kid: string) => {
+    const entry = keys.membership.members.find(m => m.jurisdiction === jurisdiction)?.signingKeys.find(k => k.kid === kid)
+    return entry === undefined ? undefined : await importSigningKey(entry.jwk)
+  }
+  // One verifier for all vectors, valid ones first, so the invalid ones also meet a cached statement.
+  const verifyHop = createHopVerifier(resolveKey)
+  const ordered = [...vectors.filter(v => v.expect.outcome === 'accepted'), ...vectors.filter(v => v.expect.outcome !== 'accepted')]
+  for (const vector of ordered) {
+    const outcome = await verifyHop(vector.hop, vector.record).then(() => 'accepted', (err: NfpError) => err.code)
     t.equal(outcome, vector.expect.outcome === 'accepted' ? 'accepted' : vector.expect.code, `${vector.id}: ${vector.description}`)
   }
 })

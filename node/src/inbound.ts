@@ -1,6 +1,6 @@
 import { NfpError, checkRecordJsonLd, errors, verifyStatement } from '@ceasefire/protocol'
 import type {
-  DeletionItem, Hop, KeyResolver, Membership, NfpRecord, RecordItem, RecordVerifier, RevocationItem, ShareItem, ShareItemResult, ShareRequest, ShareResponse, SigningKey
+  DeletionItem, Hop, HopVerifier, KeyResolver, Membership, NfpRecord, RecordItem, RecordVerifier, RevocationItem, ShareItem, ShareItemResult, ShareRequest, ShareResponse, SigningKey
 } from '@ceasefire/protocol'
 import type { Logger } from 'pino'
 import type { NodeComponents } from './components.ts'
@@ -16,6 +16,8 @@ export interface InboundContext {
   resolveKey: KeyResolver
   /** Verifies signed records of either signature version, caching verified batch roots. */
   verifyRecord: RecordVerifier
+  /** Verifies one hop of a record's path, caching verified hop batch statements. */
+  verifyHop: HopVerifier
   signingKey: { privateKey: SigningKey, kid: string }
   log: Logger
   now: () => Date
@@ -42,16 +44,6 @@ export interface DeletionStatement {
   originator: string
   reason: string
   at: string
-}
-
-export interface HopStatement {
-  by: string
-  recordId: string
-  versionHash: string
-  to: string
-  at: string
-  /** JSON Pointers of the units the hop's node removed before sending; absent when none. */
-  removed?: string[]
 }
 
 /** A received record kept out of the store until a person approves it, as the inbound policy requires. */
@@ -313,23 +305,16 @@ async function verifyPath (context: InboundContext, record: NfpRecord, hops: Hop
     seen.add(hop.jurisdiction)
     const next = hops[i + 1]
     if (next !== undefined && hop.to !== next.jurisdiction) invalid(`hop ${i} goes to ${hop.to} but the next hop is ${next.jurisdiction}`)
-    const statement = await verifyStatement<HopStatement>('hop', hop.proof, context.resolveKey).catch((err: unknown) => invalid(`hop ${i} proof: ${(err as Error).message}`))
-    if (statement.by !== hop.jurisdiction || statement.recordId !== record.id || statement.versionHash !== record.versionHash || statement.to !== hop.to || statement.at !== hop.at) {
-      invalid(`hop ${i} proof does not match the hop or the record version`)
-    }
-    for (const path of readRemoved(statement.removed)) {
+    // Checks the hop's batch statement, its leaf for this record version and its key. The removed
+    // list is trusted only because it is part of that signed leaf.
+    const verified = await context.verifyHop(hop, record).catch((err: unknown) => invalid(`hop ${i}: ${(err as Error).message}`))
+    for (const path of verified.removed) {
       // A node cannot claim a removal the copy does not show: the signature verifier found every removed unit.
       if (!removedPaths.includes(path)) invalid(`hop ${i} declares that ${hop.jurisdiction} removed \`${path}\`, but the record still carries it or never had it`)
       if (!removedBy.has(path)) removedBy.set(path, hop.jurisdiction)
     }
   }
   return removedPaths.map(path => removedBy.has(path) ? { path, by: removedBy.get(path) as string } : { path })
-}
-
-function readRemoved (value: unknown): string[] {
-  if (value === undefined) return []
-  if (!Array.isArray(value) || !value.every(p => typeof p === 'string')) throw new errors.RecordPathInvalidError('hop statement member `removed` must be a list of JSON Pointers')
-  return value as string[]
 }
 
 /** Copies exactly the members of the signature its version defines, so nothing unsigned is stored. */

@@ -6,14 +6,22 @@ import { createAjv } from './lib/ajv.ts'
 import type { AnySignedRecord } from './signature-v2/types.ts'
 
 /**
- * One step of a record's path: the node `jurisdiction` sent it to `to` at `at`. `proof` is a
- * hop statement signed by that node over the record id, version hash, `to` and `at`.
+ * One step of a record's path: the node `jurisdiction` sent it to `to` at `at`. `batch` is the
+ * hop batch statement that node signed once for all records it sent to `to` together; `index`
+ * and `proof` lead from this record's hop leaf (id, version hash, `removed`) to its root.
  */
 export interface Hop {
   jurisdiction: string
   to: string
   at: string
-  proof: string
+  /** Compact JWS (`typ` nfp-hop-batch+jws) over the hop batch statement. */
+  batch: string
+  /** Position of this record's leaf in the hop batch tree. */
+  index: number
+  /** Sibling hashes from the leaf up to the root, base64url, as in RFC 9162 section 2.1.3. */
+  proof: string[]
+  /** JSON Pointers of the units this node removed before sending, sorted; absent when none. */
+  removed?: string[]
 }
 
 /** A record offered to the receiver, with its signed path (originator first, sender last). */

@@ -5,8 +5,8 @@ import { SignatureInvalidError, SignatureUnknownKeyError } from './errors.ts'
 import type { SigningKey } from './signature.ts'
 
 /**
- * A signed statement a node makes about an exchange: a delivery receipt, a hop entry of a
- * relay, a revocation or a deletion receipt. It is a compact JWS whose payload is the RFC 8785
+ * A signed statement a node makes about an exchange: a delivery receipt, a revocation or a
+ * deletion receipt. Hop batch statements are built the same way by `signHopBatch`. It is a compact JWS whose payload is the RFC 8785
  * canonical form of a JSON object naming the signing jurisdiction in `by`; the `typ` header
  * says which kind of statement it is, so one kind can never be replayed as another.
  */
@@ -20,7 +20,6 @@ export type StatementKeyResolver = (jurisdiction: string, kid: string) => Promis
 
 export const STATEMENT_TYPES = {
   receipt: 'nfp-receipt+jws',
-  hop: 'nfp-hop+jws',
   revocation: 'nfp-revocation+jws',
   deletion: 'nfp-deletion+jws'
 } as const

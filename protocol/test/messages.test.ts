@@ -2,7 +2,7 @@ import t from 'tap'
 import { MAX_FRAME_BYTES } from '../src/constants.ts'
 import { decodeShareRequest, decodeShareResponse, encodeFrame } from '../src/messages.ts'
 
-const hop = { jurisdiction: 'SE', to: 'DE', at: '2026-12-04T10:00:00.000Z', proof: 'a.b.c' }
+const hop = { jurisdiction: 'SE', to: 'DE', at: '2026-12-04T10:00:00.000Z', batch: 'a.b.c', index: 0, proof: [] }
 const request = {
   type: 'share' as const,
   messageId: '4d6f3c1e-8a0b-4f61-9a43-3f1f2f7c9d10',
@@ -61,4 +61,10 @@ t.test('accepts revocation and deletion items', async t => {
 t.test('rejects a record item without hops', async t => {
   const frame = { ...request, items: [{ ...request.items[0]!, hops: [] }] }
   t.throws(() => decodeShareRequest(new TextEncoder().encode(JSON.stringify(frame))), { code: 'ERR_FRAME_MALFORMED' })
+})
+
+t.test('rejects a hop of the withdrawn per-record form', async t => {
+  const old = { jurisdiction: 'SE', to: 'DE', at: '2026-12-04T10:00:00.000Z', proof: 'a.b.c' }
+  const bytes = new TextEncoder().encode(JSON.stringify({ ...request, items: [{ ...request.items[0]!, hops: [old] }] }))
+  t.throws(() => decodeShareRequest(bytes), { code: 'ERR_FRAME_MALFORMED', message: /hops/ })
 })

@@ -1,6 +1,6 @@
 import { createPublicKey, randomUUID, verify as verifySignature } from 'node:crypto'
-import { canonicalBytes, canonicalize, createRecordVerifier, importSigningKey, signStatement, verifyStatement } from '@ceasefire/protocol'
-import type { VerifiedRecord } from '@ceasefire/protocol'
+import { canonicalBytes, canonicalize, createHopVerifier, createRecordVerifier, importSigningKey, signHopBatch, verifyStatement } from '@ceasefire/protocol'
+import type { VerifiedHop, VerifiedRecord } from '@ceasefire/protocol'
 import type { SuiteContext } from '../suite.ts'
 import { check, show } from '../suite.ts'
 import type { Exchange } from '../peer.ts'
@@ -81,8 +81,8 @@ export async function recordItem (ctx: SuiteContext, signed: SignedForTest, hop:
   const at = new Date().toISOString()
   const to = hop.to ?? ctx.target.jurisdiction
   const key = { privateKey: ctx.member.signing.privateKey, kid: ctx.member.signing.kid }
-  const proof = await signStatement('hop', { by: ctx.member.jurisdiction, recordId: String(signed.record.id), versionHash: hop.versionHash ?? String(signed.record.versionHash), to, at }, key)
-  return { kind: 'record', signed, hops: [{ jurisdiction: ctx.member.jurisdiction, to, at, proof }] }
+  const [signedHop] = await signHopBatch([{ recordId: String(signed.record.id), versionHash: hop.versionHash ?? String(signed.record.versionHash) }], key, { by: ctx.member.jurisdiction, to, at })
+  return { kind: 'record', signed, hops: [signedHop] }
 }
 
 /** Builds a share request from the test member to the node under test. */
@@ -170,8 +170,13 @@ export function requestMessageSignatureProblem (ctx: SuiteContext, message: Reco
 }
 
 /** Verifies a statement signed by the node under test. */
-export async function verifyTargetStatement<T> (ctx: SuiteContext, kind: 'receipt' | 'hop' | 'deletion' | 'revocation', jws: string): Promise<T & { by: string }> {
+export async function verifyTargetStatement<T> (ctx: SuiteContext, kind: 'receipt' | 'deletion' | 'revocation', jws: string): Promise<T & { by: string }> {
   return await verifyStatement<T & { by: string }>(kind, jws, resolver(ctx))
+}
+
+/** Verifies a hop signed by the node under test: its batch statement, its inclusion proof for this record version and its key. */
+export async function verifyTargetHop (ctx: SuiteContext, hop: unknown, record: { id: string, versionHash: string }): Promise<VerifiedHop> {
+  return await createHopVerifier(resolver(ctx))(hop, record)
 }
 
 /** Expects the stored record to be absent from the node under test. */

@@ -1,11 +1,12 @@
-import { canonicalize } from '@ceasefire/protocol'
+import { canonicalize, signHopBatch } from '@ceasefire/protocol'
+import type { Hop } from '@ceasefire/protocol'
 import type { ConformanceTest } from '../suite.ts'
 import { check, show } from '../suite.ts'
 import { requirement } from '../requirements.ts'
 import { strangerExchange } from '../peer.ts'
 import { compactJws } from '../vectors/jws.ts'
 import {
-  SHARE, expectNotStored, expectStored, memberFirearm, memberKey, recordItem, shareOk, shareRecord, shareRequest, signAsMember, targetFirearm, verifyRecord, verifyTargetStatement
+  SHARE, expectNotStored, expectStored, memberFirearm, memberKey, recordItem, shareOk, shareRecord, shareRequest, signAsMember, targetFirearm, verifyRecord, verifyTargetHop, verifyTargetStatement
 } from './helpers.ts'
 
 export function shareTests (): ConformanceTest[] {
@@ -74,6 +75,34 @@ export function shareTests (): ConformanceTest[] {
       }
     },
     {
+      id: 'SHARE-6.6-1/hop-batch',
+      ...requirement('SHARE-6.6-1'),
+      title: `${requirement('SHARE-6.6-1').title} [hops of one batch statement, proofs swapped, then as signed]`,
+      run: async (ctx) => {
+        const first = signAsMember(ctx, memberFirearm(ctx, 'hop-batch-a'))
+        const second = signAsMember(ctx, memberFirearm(ctx, 'hop-batch-b', { serialNumber: `CONF-B-${ctx.runId}` }))
+        const at = new Date().toISOString()
+        const key = { privateKey: ctx.member.signing.privateKey, kid: ctx.member.signing.kid }
+        const [hopA, hopB] = await signHopBatch([first, second].map(s => ({ recordId: String(s.record.id), versionHash: String(s.record.versionHash) })), key, { by: ctx.member.jurisdiction, to: ctx.target.jurisdiction, at }) as [Hop, Hop]
+
+        // Each record carries the other's leaf position and proof under the same signed statement.
+        const swapped = await shareOk(ctx, [
+          { kind: 'record', signed: first, hops: [{ ...hopA, index: hopB.index, proof: hopB.proof }] },
+          { kind: 'record', signed: second, hops: [{ ...hopB, index: hopA.index, proof: hopA.proof }] }
+        ])
+        for (const item of swapped.result.results as Array<Record<string, any>>) {
+          check(item.status === 'rejected' && item.code === 'ERR_RECORD_PATH_INVALID', `swapped proof: expected rejected with ERR_RECORD_PATH_INVALID, got ${show(item)}`)
+        }
+        await expectNotStored(ctx, String(first.record.id))
+
+        const signedAsIs = await shareOk(ctx, [{ kind: 'record', signed: first, hops: [hopA] }, { kind: 'record', signed: second, hops: [hopB] }])
+        for (const item of signedAsIs.result.results as Array<Record<string, any>>) {
+          check(item.status === 'stored', `hop as signed: expected stored, got ${show(item)}`)
+        }
+        await expectStored(ctx, String(second.record.id), String(second.record.versionHash))
+      }
+    },
+    {
       id: 'SHARE-6.6-2',
       ...requirement('SHARE-6.6-2'),
       run: async (ctx) => {
@@ -105,9 +134,8 @@ export function shareTests (): ConformanceTest[] {
         const { record } = await verifyRecord(ctx, item.signed).catch((err: Error) => { check(false, `the record does not verify under the sender's key: ${err.message}`) })
         const hop = (item.hops as Array<Record<string, any>>).at(-1)
         check(hop?.jurisdiction === ctx.target.jurisdiction && hop.to === ctx.member.jurisdiction, `last hop is ${show(hop)}`)
-        const statement = await verifyTargetStatement<{ recordId: string, versionHash: string, to: string }>(ctx, 'hop', hop.proof as string)
-          .catch((err: Error) => { check(false, `hop proof does not verify: ${err.message}`) })
-        check(statement.recordId === record.id && statement.versionHash === record.versionHash && statement.to === ctx.member.jurisdiction, `hop proof ${show(statement)} does not match the record`)
+        // The hop verifier checks the statement's to and at against the hop, and the proof against this record version.
+        await verifyTargetHop(ctx, hop, record).catch((err: Error) => { check(false, `hop does not verify for ${record.id} at ${record.versionHash}: ${err.message}`) })
         return `received ${record.id}, API status ${shared.status}`
       }
     },

@@ -1,8 +1,10 @@
 import type { Expectation } from './records.ts'
 
-/** The kinds of signed statement of SPEC section 6.2 and the `typ` each carries. */
+/**
+ * The kinds of signed statement of SPEC section 6.2 checked alone, and the `typ` each carries.
+ * A hop batch statement (`nfp-hop-batch+jws`) is checked with a record's hop, not alone.
+ */
 export const STATEMENT_TYPS = {
-  hop: 'nfp-hop+jws',
   receipt: 'nfp-receipt+jws',
   revocation: 'nfp-revocation+jws',
   deletion: 'nfp-deletion+jws'

@@ -10,7 +10,20 @@ export const ErrorBody = Type.Object({
   decision: Type.Optional(Type.Any())
 })
 
-export const Hop = Type.Object({ jurisdiction: Type.String(), to: Type.String(), at: Type.String(), proof: Type.String() })
+// Records received under an earlier draft of the share protocol keep their hops as received: a
+// `proof` string (one per-record hop statement) and no `batch` or `index`. They stay readable here.
+export const Hop = Type.Object({
+  jurisdiction: Type.String(),
+  to: Type.String(),
+  at: Type.String(),
+  batch: Type.Optional(Type.String({ description: 'Compact JWS of the hop batch statement this node signed for all records it sent to `to` together.' })),
+  index: Type.Optional(Type.Integer({ description: 'Position of this record\'s hop leaf in that batch.' })),
+  proof: Type.Union([
+    Type.Array(Type.String(), { description: 'Inclusion proof of the hop leaf under the signed root, base64url.' }),
+    Type.String({ description: 'Per-record hop statement of an earlier protocol draft.' })
+  ]),
+  removed: Type.Optional(Type.Array(Type.String(), { description: 'Units this node removed before sending, as JSON Pointers.' }))
+})
 
 const RecordSignatureV1 = Type.Object({ protected: Type.String(), signature: Type.String() }, { description: 'Version 1: a detached JWS over the whole record.' })
 

@@ -10,7 +10,7 @@ import { yamux } from '@libp2p/yamux'
 import { lpStream } from '@libp2p/utils'
 import { multiaddr } from '@multiformats/multiaddr'
 import {
-  MAX_FRAME_BYTES, SHARE_PROTOCOL, decodeShareResponse, encodeFrame, generateSigningKey, importSigningKey, signRecord, signStatement, withVersionHash
+  MAX_FRAME_BYTES, SHARE_PROTOCOL, decodeShareResponse, encodeFrame, generateSigningKey, importSigningKey, signHopBatch, signRecord, withVersionHash
 } from '../../../protocol/src/index.ts'
 import type { NfpRecord, RecordItem, ShareRequest, ShareResponse, SigningKey } from '../../../protocol/src/index.ts'
 import { loadIdentity } from '../../src/identity.ts'
@@ -217,8 +217,8 @@ async function nlItem (signer: { privateKey: SigningKey, kid: string }, hopSigne
     provenance: { jurisdiction: 'NL', agency: 'NL fault-injection agency', created: at, modified: at }
   }) as unknown as NfpRecord
   const signed = await signRecord(record, signer)
-  const proof = await signStatement('hop', { by: 'NL', recordId: record.id, versionHash: record.versionHash, to: 'DE', at }, hopSigner)
-  return { kind: 'record', signed, hops: [{ jurisdiction: 'NL', to: 'DE', at, proof }] }
+  const [hop] = await signHopBatch([{ recordId: record.id, versionHash: record.versionHash }], hopSigner, { by: 'NL', to: 'DE', at })
+  return { kind: 'record', signed, hops: [hop!] }
 }
 
 let nextSeq = 1

@@ -118,18 +118,18 @@ t.test('unsigned module stops a node from starting', async t => {
 })
 
 t.test('inbound H3 record is held for approval', async t => {
-  const { signRecord, signStatement, withVersionHash } = await import('../../../protocol/src/index.ts')
+  const { signHopBatch, signRecord, withVersionHash } = await import('../../../protocol/src/index.ts')
   const de = cluster.node('DE').service
   const identity = se.service.identity
   const record: any = withVersionHash({ ...firearmDraft('SE', 'held-1'), handlingCode: 'H3', handlingConditions: 'Only for the named investigation.', provenance: { jurisdiction: 'SE', agency: 'a', created: '2026-01-01T00:00:00Z', modified: '2026-01-01T00:00:00Z' } })
   const key = { privateKey: identity.signing.privateKey, kid: identity.signing.kid }
   const signed = await signRecord(record as any, key)
   const at = new Date().toISOString()
-  const proof = await signStatement('hop', { by: 'SE', recordId: record.id, versionHash: record.versionHash, to: 'DE', at }, key)
-  const response: any = await de.receive({ type: 'share', messageId: crypto.randomUUID(), sender: 'SE', receiver: 'DE', sentAt: at, seqFrom: 900000, items: [{ kind: 'record', signed, hops: [{ jurisdiction: 'SE', to: 'DE', at, proof }] }] }, cluster.members.get('SE')!.peerId)
+  const [hop] = await signHopBatch([{ recordId: record.id, versionHash: record.versionHash }], key, { by: 'SE', to: 'DE', at })
+  const response: any = await de.receive({ type: 'share', messageId: crypto.randomUUID(), sender: 'SE', receiver: 'DE', sentAt: at, seqFrom: 900000, items: [{ kind: 'record', signed, hops: [hop!] }] }, cluster.members.get('SE')!.peerId)
   t.equal(response.results[0].status, 'held')
   t.equal(await de.store.getRecord(record.id), undefined, 'nothing is stored before approval')
-  const message = (): any => ({ type: 'share', messageId: crypto.randomUUID(), sender: 'SE', receiver: 'DE', sentAt: at, seqFrom: 900001, items: [{ kind: 'record', signed, hops: [{ jurisdiction: 'SE', to: 'DE', at, proof }] }] })
+  const message = (): any => ({ type: 'share', messageId: crypto.randomUUID(), sender: 'SE', receiver: 'DE', sentAt: at, seqFrom: 900001, items: [{ kind: 'record', signed, hops: [hop!] }] })
   const again: any = await de.receive(message(), cluster.members.get('SE')!.peerId)
   t.equal(again.results[0].status, 'held', 'a re-delivery while held stays held')
   t.equal((await de.store.listAudit(0, 10000)).filter((e: any) => e.event === 'record.held' && e.recordId === record.id).length, 1, 'and is not held twice')

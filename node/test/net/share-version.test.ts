@@ -3,7 +3,7 @@ import { lpStream } from '@libp2p/utils'
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { Stream } from '@libp2p/interface'
 import {
-  SHARE_PROTOCOL, SHARE_PROTOCOL_V1, decodeShareResponse, encodeFrame, signRecord, signStatement, withVersionHash
+  SHARE_PROTOCOL, SHARE_PROTOCOL_V1, decodeShareResponse, encodeFrame, signHopBatch, signRecord, withVersionHash
 } from '../../../protocol/src/index.ts'
 import type { NfpRecord, ShareRequest } from '../../../protocol/src/index.ts'
 import { firearmDraft, startCluster } from '../helpers/cluster.ts'
@@ -20,10 +20,10 @@ async function version1Request (localId: string): Promise<ShareRequest> {
   const now = new Date().toISOString()
   const record = withVersionHash({ ...firearmDraft('SE', localId), provenance: { jurisdiction: 'SE', agency: 'SE test agency', created: now, modified: now } }) as unknown as NfpRecord
   const signed = await signRecord(record, key)
-  const proof = await signStatement('hop', { by: 'SE', recordId: record.id, versionHash: record.versionHash, to: 'DE', at: now }, key)
+  const [hop] = await signHopBatch([{ recordId: record.id, versionHash: record.versionHash }], key, { by: 'SE', to: 'DE', at: now })
   return {
     type: 'share', messageId: crypto.randomUUID(), sender: 'SE', receiver: 'DE', sentAt: now, seqFrom: 500000 + Math.floor(Math.random() * 1000),
-    items: [{ kind: 'record', signed, hops: [{ jurisdiction: 'SE', to: 'DE', at: now, proof }] }]
+    items: [{ kind: 'record', signed, hops: [hop!] }]
   }
 }
 

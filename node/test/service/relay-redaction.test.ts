@@ -1,7 +1,7 @@
 import t from 'tap'
 import { lpStream } from '@libp2p/utils'
 import { peerIdFromString } from '@libp2p/peer-id'
-import { SHARE_PROTOCOL, decodeShareResponse, encodeFrame, signStatement } from '../../../protocol/src/index.ts'
+import { SHARE_PROTOCOL, decodeShareResponse, encodeFrame, signHopBatch } from '../../../protocol/src/index.ts'
 import type { ShareRequest } from '../../../protocol/src/index.ts'
 import { personDraft, startCluster } from '../helpers/cluster.ts'
 
@@ -33,9 +33,9 @@ async function sendFromDe (item: any): Promise<any> {
 async function deItem (signed: any, removed?: string[]): Promise<any> {
   const stored = await de().store.getRecord(SEIZURE)
   const at = new Date().toISOString()
-  const proof = await signStatement('hop', { by: 'DE', recordId: SEIZURE, versionHash: signed.record.versionHash, to: 'NL', at, ...(removed === undefined ? {} : { removed }) },
-    { privateKey: de().identity.signing.privateKey, kid: de().identity.signing.kid })
-  return { kind: 'record', signed, hops: [...stored.hops, { jurisdiction: 'DE', to: 'NL', at, proof }] }
+  const [hop] = await signHopBatch([{ recordId: SEIZURE, versionHash: signed.record.versionHash, ...(removed === undefined ? {} : { removed }) }],
+    { privateKey: de().identity.signing.privateKey, kid: de().identity.signing.kid }, { by: 'DE', to: 'NL', at })
+  return { kind: 'record', signed, hops: [...stored.hops, hop] }
 }
 
 t.before(async () => {

@@ -14,11 +14,11 @@ const nl = (): any => cluster.node('NL').service
 
 /** Builds a record item as `from` would send it to `to`, with a valid signed hop. */
 async function itemFor (from: any, signed: any, to: string, hops: any[] = []): Promise<any> {
-  const { signStatement } = await import('../../../protocol/src/index.ts')
+  const { signHopBatch } = await import('../../../protocol/src/index.ts')
   const at = new Date().toISOString()
   const key = { privateKey: from.identity.signing.privateKey, kid: from.identity.signing.kid }
-  const proof = await signStatement('hop', { by: from.jurisdiction, recordId: signed.record.id, versionHash: signed.record.versionHash, to, at }, key)
-  return { kind: 'record', signed, hops: [...hops, { jurisdiction: from.jurisdiction, to, at, proof }] }
+  const [hop] = await signHopBatch([{ recordId: signed.record.id, versionHash: signed.record.versionHash }], key, { by: from.jurisdiction, to, at })
+  return { kind: 'record', signed, hops: [...hops, hop] }
 }
 
 let seq = 100000
@@ -243,7 +243,7 @@ t.test('versions compare as instants', async t => {
 
 t.test('rejections of one message share an audit entry', async t => {
   const before = (await nl().store.listAudit(0, 100000)).length
-  const junk = Array.from({ length: 50 }, () => ({ kind: 'record', signed: { record: { id: 'x' }, signature: { protected: 'a', signature: 'b' } }, hops: [{ jurisdiction: 'SE', to: 'NL', at: new Date().toISOString(), proof: 'a.b.c' }] }))
+  const junk = Array.from({ length: 50 }, () => ({ kind: 'record', signed: { record: { id: 'x' }, signature: { protected: 'a', signature: 'b' } }, hops: [{ jurisdiction: 'SE', to: 'NL', at: new Date().toISOString(), batch: 'a.b.c', index: 0, proof: [] }] }))
   const response: any = await nl().receive(message('SE', 'NL', junk), cluster.members.get('SE')!.peerId)
   t.equal(response.results.length, 50)
   t.ok(response.results.every((r: any) => r.status === 'rejected'))
@@ -285,7 +285,7 @@ t.test('forged hop is rejected', async t => {
   // A hop signed by the wrong node does not verify either.
   const seHop = await itemFor(se(), stored.signed, 'DE')
   const relayed = await itemFor(de(), stored.signed, 'NL', seHop.hops)
-  relayed.hops[0].proof = relayed.hops[1].proof
+  relayed.hops[0] = { ...relayed.hops[0], batch: relayed.hops[1].batch }
   const second: any = await nl().receive(message('DE', 'NL', [relayed]), cluster.members.get('DE')!.peerId)
   t.equal(second.results[0].code, 'ERR_RECORD_PATH_INVALID')
   t.equal(await nl().store.getRecord('urn:nfp:se:firearm:path-1'), undefined)
