@@ -119,9 +119,9 @@ function toFrames (items: OutboxItem[]): Uint8Array[] {
  * the libuv threads that run LevelDB and WebCrypto jobs), with no network in between, so other
  * load on the machine does not count. First SE's `shareMany` (outbound policy, hop signature,
  * outbox commit) runs with its delivery stopped. Then DE handles the same items in frames of
- * MAX_BATCH_ITEMS (verification, JSON-LD, inbound policy, commit, receipt), every other frame
- * with the linking and triage of the stored records, waited for, and the others without; the
- * first third of the frames is not counted. Both nodes run in this process.
+ * MAX_BATCH_ITEMS (verification, JSON-LD, inbound policy, commit, receipt). Every other frame
+ * includes the linking and triage of its stored records, waited for, and the others leave them
+ * out. The first third of the frames is not counted. Both nodes run in this process.
  */
 async function measureBreakdown (records: number): Promise<{ senderMicros: number, receiverMicros: number, receiverBareMicros: number }> {
   const cluster = await startCluster(['SE', 'DE'])

@@ -133,10 +133,10 @@ export class LinkService {
     const proposals = new Map<string, Link>()
     const now = this.#init.now().toISOString()
     for (const [i, pair] of scored.entries()) {
-      const kept = existing[i]
+      const stored = existing[i]
       // A decided link stays decided; a new version of a record rescores a pending proposal.
-      if (kept !== undefined && kept.status !== 'proposed') continue
-      proposals.set(pair.id, { id: pair.id, records: pair.ids, kind: pair.features.kind, score: pair.score, evidence: pair.features.evidence, scoredBy: this.#init.models.modelId('linking'), status: 'proposed', proposedAt: kept?.proposedAt ?? now })
+      if (stored !== undefined && stored.status !== 'proposed') continue
+      proposals.set(pair.id, { id: pair.id, records: pair.ids, kind: pair.features.kind, score: pair.score, evidence: pair.features.evidence, scoredBy: this.#init.models.modelId('linking'), status: 'proposed', proposedAt: stored?.proposedAt ?? now })
     }
     if (proposals.size === 0) return []
     // A proposal decides and discloses nothing, so it is not written to the audit log. The

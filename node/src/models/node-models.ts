@@ -26,7 +26,7 @@ export interface NodeModels {
 // without bound.
 const MAX_QUEUED = 1000
 
-// Most records linked and triaged in one run: one index commit and one model run each.
+// Maximum number of records linked and triaged in one run, which makes one index commit and one model run.
 const RUN_RECORDS = 200
 
 /**
