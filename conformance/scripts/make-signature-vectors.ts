@@ -1,7 +1,7 @@
 /**
  * Writes the test vectors of record signature version 2 to conformance/vectors/signature-v2/:
  * valid records, a redacted record and tampered variants, each with the outcome and error code
- * a verifier must give. Keys, salts and times are fixed, and Ed25519 signatures are
+ * a verifier must give. Keys, seeds and times are fixed, and Ed25519 signatures are
  * deterministic, so the files come out the same on every run.
  *
  * Run it with `node conformance/scripts/make-signature-vectors.ts`; `--check` compares the
@@ -17,7 +17,7 @@ import {
   canonicalBytes, commitRecord, createRecordVerifier, keyIdOf, redactSignedRecord, signRecordBatch
 } from '../../protocol/src/index.ts'
 import type { NfpError, SignedRecordV2 } from '../../protocol/src/index.ts'
-import { buildMerkleTree, leafHash } from '../../protocol/src/signature-v2/merkle-tree.ts'
+import { buildMerkleTree } from '../../protocol/src/signature-v2/merkle-tree.ts'
 
 const OUT = fileURLToPath(new URL('../vectors/signature-v2/', import.meta.url))
 const SIGNED_AT = new Date('2026-12-04T10:00:00.000Z')
@@ -37,9 +37,9 @@ function fixedKey (): KeyObject {
   return createPrivateKey({ key: Buffer.concat([PKCS8_ED25519_PREFIX, seed]), format: 'der', type: 'pkcs8' })
 }
 
-/** Salts derived from the record id and path, so the vectors are stable; a node uses its CSPRNG. */
-function fixedSalts (id: string): (path: string) => string {
-  return path => createHash('sha256').update(`test vector salt\n${id}\n${path}`).digest().subarray(0, 16).toString('base64url')
+/** Derives a seed from the record id, so the vectors are stable; a node draws its seeds from its CSPRNG. */
+function fixedSeed (id: string): string {
+  return createHash('sha256').update(`test vector seed\n${id}`).digest().subarray(0, 16).toString('base64url')
 }
 
 function listing (local: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
@@ -67,7 +67,7 @@ async function buildVectors (): Promise<Map<string, Vector>> {
   const kid = await keyIdOf(jwk)
   const key = { privateKey, kid }
   const publicKey = { jurisdiction: 'SE', kid, jwk: { kty: jwk.kty, crv: jwk.crv, x: jwk.x } }
-  const commit = (draft: Record<string, unknown>): ReturnType<typeof commitRecord> => commitRecord(draft, { saltFor: fixedSalts(draft.id as string) })
+  const commit = (draft: Record<string, unknown>): ReturnType<typeof commitRecord> => commitRecord(draft, { seed: fixedSeed(draft.id as string) })
   const copy = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T
 
   const [single] = await signRecordBatch([commit(listing('vector-single'))], key, 'SE', SIGNED_AT) as [SignedRecordV2]
@@ -75,6 +75,7 @@ async function buildVectors (): Promise<Map<string, Vector>> {
   const member = batch[2] as SignedRecordV2
   const neighbour = batch[3] as SignedRecordV2
   const redacted = redactSignedRecord(member, ['/provenance/sourceReference', '/shipFrom', { field: 'offers', element: 'urn:nfp:se:firearm:vector-2' }]).signed
+  const neighbourRedacted = redactSignedRecord(neighbour, ['/shipFrom']).signed
 
   const valid = (description: string, input: SignedRecordV2, removedPaths: string[]): Vector =>
     ({ description, publicKey, input, expected: { outcome: 'valid', id: input.record.id, removedPaths } })
@@ -86,32 +87,34 @@ async function buildVectors (): Promise<Map<string, Vector>> {
 
   // A root over a forged record, presented under the signature of the real root.
   const forged = commit(listing('vector-batch-2', { title: 'Forged listing' }))
-  const forgedRoot = buildMerkleTree([leafHash(forged.commitment)]).root.toString('base64url')
+  const forgedRoot = buildMerkleTree([forged.commitment]).root.toString('base64url')
   const [header, payload, signature] = single.signature.batch.split('.') as [string, string, string]
   const forgedStatement = { ...JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')), root: forgedRoot }
   // A root correctly signed, but for another jurisdiction than the record's.
-  const foreignBatch = await new CompactSign(canonicalBytes({ by: 'DE', root: buildMerkleTree([leafHash(commit(listing('vector-single')).commitment)]).root.toString('base64url'), size: 1, at: SIGNED_AT.toISOString() }))
+  const foreignBatch = await new CompactSign(canonicalBytes({ by: 'DE', root: buildMerkleTree([commit(listing('vector-single')).commitment]).root.toString('base64url'), size: 1, at: SIGNED_AT.toISOString() }))
     .setProtectedHeader({ alg: 'EdDSA', kid, typ: 'nfp-batch+jws' }).sign(privateKey)
 
   return new Map<string, Vector>([
     ['valid-batch-of-one', valid('A record signed alone: the proof is empty and the root is its leaf hash.', single, [])],
     ['valid-batch-member', valid('Record 2 of a batch of 5, with its inclusion proof.', member, [])],
     ['valid-redacted', valid('Record 2 of the batch after a holder removed provenance.sourceReference, shipFrom and the second offered firearm.', redacted, ['/offers/1', '/provenance/sourceReference', '/shipFrom'])],
-    ['invalid-added-field', invalid('A field the originator did not commit to was added.', member, 'ERR_SIG_DISCLOSURE_INVALID', c => { c.record.description = 'added later' })],
-    ['invalid-added-field-with-digest', invalid('An added field with a salt and digest copied from another field.', member, 'ERR_SIG_DISCLOSURE_INVALID', c => {
+    ['invalid-added-field', invalid('A field the originator did not commit to was added to a whole record.', member, 'ERR_RECORD_VERSION_MISMATCH', c => { c.record.description = 'added later' })],
+    ['invalid-added-field-with-salt', invalid('A field was added to a redacted copy with a salt copied from another field.', redacted, 'ERR_RECORD_VERSION_MISMATCH', c => {
       c.record.description = 'added later'
       c.signature.salts['/description'] = c.signature.salts['/title']
-      c.signature.digests['/description'] = c.signature.digests['/title']
     })],
-    ['invalid-altered-value', invalid('The title was changed after signing.', member, 'ERR_SIG_DISCLOSURE_INVALID', c => { c.record.title = 'Glock 19' })],
-    ['invalid-reordered-links', invalid('The offered firearms were put in another order.', member, 'ERR_SIG_DISCLOSURE_INVALID', c => { c.record.offers.reverse() })],
-    ['invalid-swapped-disclosure', invalid('The title and its salt were taken from another record of the same batch.', member, 'ERR_SIG_DISCLOSURE_INVALID', c => {
-      c.record.title = neighbour.record.title
-      c.signature.salts['/title'] = neighbour.signature.salts['/title']
+    ['invalid-added-field-without-salt', invalid('A field was added to a redacted copy without a salt.', redacted, 'ERR_SIG_DISCLOSURE_INVALID', c => { c.record.description = 'added later' })],
+    ['invalid-altered-value', invalid('The title was changed after signing.', member, 'ERR_RECORD_VERSION_MISMATCH', c => { c.record.title = 'Glock 19' })],
+    ['invalid-moved-value', invalid('The title was moved to the platform field.', member, 'ERR_RECORD_VERSION_MISMATCH', c => { c.record.platform = c.record.title; delete c.record.title })],
+    ['invalid-reordered-links', invalid('The offered firearms were put in another order.', member, 'ERR_RECORD_VERSION_MISMATCH', c => { c.record.offers.reverse() })],
+    ['invalid-swapped-disclosure', invalid('The title and its salt were taken from a redacted copy of another record of the same batch.', redacted, 'ERR_RECORD_VERSION_MISMATCH', c => {
+      c.record.title = neighbourRedacted.record.title
+      c.signature.salts['/title'] = neighbourRedacted.signature.salts?.['/title']
     })],
-    ['invalid-identity-removed', invalid('The id was removed together with its salt.', redacted, 'ERR_SIG_REDACTION_FORBIDDEN', c => { delete c.record.id; delete c.signature.salts['/id'] })],
-    ['invalid-modified-removed', invalid('provenance.modified was removed together with its salt.', member, 'ERR_SIG_REDACTION_FORBIDDEN', c => { delete c.record.provenance.modified; delete c.signature.salts['/provenance/modified'] })],
-    ['invalid-replaced-digest', invalid('The digest of a removed field was replaced.', redacted, 'ERR_RECORD_VERSION_MISMATCH', c => { c.signature.digests['/shipFrom'] = c.signature.digests['/title'] })],
+    ['invalid-identity-removed', invalid('The id was removed and declared removed with a digest.', redacted, 'ERR_SIG_REDACTION_FORBIDDEN', c => { delete c.record.id; c.signature.removed['/id'] = c.signature.removed['/shipFrom'] })],
+    ['invalid-modified-removed', invalid('provenance.modified was removed and declared removed with a digest.', redacted, 'ERR_SIG_REDACTION_FORBIDDEN', c => { delete c.record.provenance.modified; c.signature.removed['/provenance/modified'] = c.signature.removed['/shipFrom'] })],
+    ['invalid-replaced-digest', invalid('The digest of a removed field was replaced.', redacted, 'ERR_RECORD_VERSION_MISMATCH', c => { c.signature.removed['/shipFrom'] = c.signature.removed['/provenance/sourceReference'] })],
+    ['invalid-seed-with-removed', invalid('A redacted copy also carries the seed, which would reveal the salts of the removed units.', redacted, 'ERR_SIG_DISCLOSURE_INVALID', c => { c.signature.seed = member.signature.seed })],
     ['invalid-reordered-proof', invalid('The inclusion proof hashes were reordered.', member, 'ERR_SIG_PROOF_INVALID', c => { c.signature.proof.reverse() })],
     ['invalid-foreign-proof', invalid('The record carries the leaf index and inclusion proof of another record of its batch.', member, 'ERR_SIG_PROOF_INVALID', c => {
       c.signature.index = neighbour.signature.index
@@ -120,13 +123,13 @@ async function buildVectors (): Promise<Map<string, Vector>> {
     ['invalid-wrong-index', invalid('The leaf index names another position in the batch.', member, 'ERR_SIG_PROOF_INVALID', c => { c.signature.index = 3 })],
     ['invalid-forged-root', invalid('The batch statement names the root of a forged record but keeps the signature of the real root.', single, 'ERR_SIG_INVALID', c => {
       c.record = forged.record
-      c.signature.digests = forged.digests
-      c.signature.salts = forged.salts
+      c.signature.seed = forged.seed
       c.signature.batch = `${header}.${Buffer.from(canonicalBytes(forgedStatement)).toString('base64url')}.${signature}`
     })],
     ['invalid-root-for-another-jurisdiction', invalid('The root is validly signed, but its statement names DE while the record originates at SE.', single, 'ERR_SIG_INVALID', c => { c.signature.batch = foreignBatch })],
     ['invalid-unknown-version', invalid('The signature names version 3.', single, 'ERR_SIG_VERSION_UNSUPPORTED', c => { c.signature.version = 3 })],
-    ['invalid-short-salt', invalid('A salt shorter than 128 bits.', single, 'ERR_SIG_DISCLOSURE_INVALID', c => { c.signature.salts['/title'] = 'AAAAAAAA' })]
+    ['invalid-short-salt', invalid('A salt shorter than 18 bytes in a redacted copy.', redacted, 'ERR_SIG_DISCLOSURE_INVALID', c => { c.signature.salts['/title'] = 'AAAAAAAA' })],
+    ['invalid-short-seed', invalid('A seed shorter than 16 bytes.', single, 'ERR_SIG_DISCLOSURE_INVALID', c => { c.signature.seed = 'AAAAAAAA' })]
   ])
 }
 

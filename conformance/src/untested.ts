@@ -13,6 +13,7 @@ export const UNTESTED: Record<string, string> = {
   'REQ-9.4-4': 'needs a record on the tested node to change between the opening of a case and its answer, which the suite cannot cause; node/test/requests/changed-record.test.ts checks the reference node',
   'REQ-9.6-2': 'the outbox is inside the node; node/test/requests tests that queued messages survive a restart of the reference node',
   'HIT-10.3-1': 'what the index stores is not observable from outside; the reference node keeps only filter tags and confirm tokens (node/src/hits/hit-index.ts)',
+  'HIT-10.3-2': 'the suite cannot make the tested node change its policy module or start on a large store during a run; node/test/hits/responder-building.test.ts checks the reference node',
   'HIT-10.6-2': 'checks the querying side, and the suite acts only as a querier; node/test/hits checks how the reference node reports unanswered peers',
   'AUD-8.2-1': 'a single run cannot show that a node never signs a second hash for a seq; AUD-8.3-3 checks the hash at the head\'s seq'
 }

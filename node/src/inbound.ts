@@ -321,8 +321,9 @@ async function verifyPath (context: InboundContext, record: NfpRecord, hops: Hop
 function signatureOf (item: RecordItem): StoredRecord['signed']['signature'] {
   const signature = item.signed.signature as unknown as Record<string, unknown>
   if (signature.version === 2) {
-    const { version, batch, index, proof, digests, salts } = signature
-    return { version, batch, index, proof, digests, salts } as StoredRecord['signed']['signature']
+    const { version, batch, index, proof, seed, salts, removed } = signature
+    const disclosures = seed !== undefined ? { seed } : { salts, removed }
+    return { version, batch, index, proof, ...disclosures } as StoredRecord['signed']['signature']
   }
   return { protected: signature.protected, signature: signature.signature } as StoredRecord['signed']['signature']
 }

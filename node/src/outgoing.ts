@@ -40,8 +40,8 @@ export async function outgoingCopy (signed: AnySignedRecord, decision: Decision,
 
   const { versionHash: _old, ...copy } = applyDecision(signed.record, decision)
   if (!isVersion2(signed) && computeVersionHash(copy) === signed.record.versionHash) return { signed, removed: [] }
-  // Salts derived from the stored version make the copy the same each time this decision applies.
-  const committed = commitRecord(copy, isVersion2(signed) ? { derivedFrom: signed.signature.salts } : {})
+  // A seed derived from the stored version makes the copy the same each time this decision applies.
+  const committed = commitRecord(copy, isVersion2(signed) ? { derivedFrom: signed.signature } : {})
   if (isVersion2(signed) && committed.record.versionHash === signed.record.versionHash) return { signed, removed: [] }
   validateRecord(committed.record)
   const [resigned] = await signRecordBatch([committed], sender.key, sender.jurisdiction)

@@ -29,6 +29,9 @@ import { NodeStore } from './store/store.ts'
 import { attachModels } from './models/node-models.ts'
 import type { NodeModels } from './models/node-models.ts'
 
+/** Stores with fewer records build their hit index before start returns; larger ones build it after. */
+const INLINE_INDEX_BUILD_RECORDS = 1000
+
 /** A running node: its service, HTTP server and the address it listens on. */
 export interface RunningNode {
   service: NodeService
@@ -100,7 +103,13 @@ export async function startNode (config: NodeConfig, log?: Logger, secrets: Secr
   let hits: HitService
   try {
     hits = await HitService.start({ service, requests, network, log: logger.child({ component: 'hits' }) })
-    await hits.index.rebuildIfPolicyChanged(active.module.hash)
+    // The first start with an index, or a start under a changed policy, decides every record
+    // again; at a million records that takes minutes, so a large store does it after start, and
+    // until it ends the responder rejects hit queries with ERR_HIT_INDEX_BUILDING. A small store
+    // takes milliseconds, so its node waits and answers queries as soon as it is up.
+    const small = (await store.listRecordIds(undefined, INLINE_INDEX_BUILD_RECORDS)).length < INLINE_INDEX_BUILD_RECORDS
+    const rebuild = rebuildHitIndex(hits, active.module.hash, logger)
+    if (small) await Promise.all([rebuild, hits.index.loaded()])
     await handleHits(network, async (message, remote) => await hits.receive(message, remote), logger)
     // Audit heads read the membership through the service, so they follow accepted updates.
     const currentMembership = {
@@ -172,10 +181,21 @@ export async function startNode (config: NodeConfig, log?: Logger, secrets: Secr
       await app.close()
       await models.runtime.close()
       await auditHeads.stop()
+      await hits.index.close()
       await network.stop()
       await store.close()
       logger.info('node stopped')
     }
+  }
+}
+
+async function rebuildHitIndex (hits: HitService, policyHash: string, log: Logger): Promise<void> {
+  const started = performance.now()
+  try {
+    const count = await hits.index.rebuildIfPolicyChanged(policyHash)
+    if (count > 0) log.info({ records: count, ms: Math.round(performance.now() - started) }, 'hit index built under the current policy')
+  } catch (err) {
+    log.error({ err: (err as Error).message }, 'building the hit index failed; hit queries get ERR_HIT_INDEX_BUILDING until the next start')
   }
 }
 

@@ -491,7 +491,7 @@ export class NodeService {
 
   /**
    * Returns a local record with a version 2 signature: one stored with a version 1 signature
-   * (before this node spoke version 2) is signed again and stored, so its salts stay the same
+   * (before this node spoke version 2) is signed again and stored, so its seed stays the same
    * for every later share.
    */
   async #upgradeSignature (stored: StoredRecord): Promise<StoredRecord> {

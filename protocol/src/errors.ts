@@ -287,6 +287,11 @@ export class HitKeyEpochStaleError extends NfpError {
   static override readonly statusCode = 409
 }
 
+export class HitIndexBuildingError extends NfpError {
+  static override readonly code = 'ERR_HIT_INDEX_BUILDING'
+  static override readonly statusCode = 503
+}
+
 export class HitNotFoundError extends NfpError {
   static override readonly code = 'ERR_HIT_NOT_FOUND'
   static override readonly statusCode = 404
@@ -394,6 +399,7 @@ export const errorClasses = {
   ERR_HIT_TYPE_FORBIDDEN: HitTypeForbiddenError,
   ERR_HIT_ELEMENT_INVALID: HitElementInvalidError,
   ERR_HIT_KEY_EPOCH_STALE: HitKeyEpochStaleError,
+  ERR_HIT_INDEX_BUILDING: HitIndexBuildingError,
   ERR_HIT_NOT_FOUND: HitNotFoundError,
   ERR_MODEL_UNAVAILABLE: ModelUnavailableError,
   ERR_LINK_NOT_FOUND: LinkNotFoundError,

@@ -1,6 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { createHash } from 'node:crypto'
 import { canonicalBytes, commitRecord, redactSignedRecord, signRecordBatch } from '@ceasefire/protocol'
 import type { SignedRecordV2, SigningKey } from '@ceasefire/protocol'
 import { VECTORS_DIR } from './records.ts'
@@ -81,15 +80,16 @@ type Change = (copy: any, batch: MemberBatch, key: VectorKey, jurisdiction: stri
  */
 export const V2_TAMPERING: Record<string, { base: 'single' | 'member' | 'redacted', change: Change }> = {
   'invalid-added-field': { base: 'member', change: c => { c.record.description = 'added later' } },
-  'invalid-added-field-with-digest': {
-    base: 'member',
+  'invalid-added-field-with-salt': {
+    base: 'redacted',
     change: c => {
       c.record.description = 'added later'
       c.signature.salts['/description'] = c.signature.salts['/title']
-      c.signature.digests['/description'] = c.signature.digests['/title']
     }
   },
+  'invalid-added-field-without-salt': { base: 'redacted', change: c => { c.record.description = 'added later' } },
   'invalid-altered-value': { base: 'member', change: c => { c.record.title = 'Glock 19' } },
+  'invalid-moved-value': { base: 'member', change: c => { c.record.platform = c.record.title; delete c.record.title } },
   'invalid-foreign-proof': {
     base: 'member',
     change: (c, b) => {
@@ -104,18 +104,17 @@ export const V2_TAMPERING: Record<string, { base: 'single' | 'member' | 'redacte
       // signature made over the real root.
       const [header, payload, signature] = (c.signature.batch as string).split('.') as [string, string, string]
       const statement = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown>
-      const root = createHash('sha256').update(Buffer.concat([Buffer.from([0]), b.forged.commitment])).digest('base64url')
+      const root = b.forged.commitment.toString('base64url')
       c.record = b.forged.record
-      c.signature.digests = b.forged.digests
-      c.signature.salts = b.forged.salts
+      c.signature.seed = b.forged.seed
       c.signature.batch = `${header}.${Buffer.from(canonicalBytes({ ...statement, root })).toString('base64url')}.${signature}`
     }
   },
-  'invalid-identity-removed': { base: 'redacted', change: c => { delete c.record.id; delete c.signature.salts['/id'] } },
-  'invalid-modified-removed': { base: 'member', change: c => { delete c.record.provenance.modified; delete c.signature.salts['/provenance/modified'] } },
+  'invalid-identity-removed': { base: 'redacted', change: c => { delete c.record.id; c.signature.removed['/id'] = c.signature.removed['/shipFrom'] } },
+  'invalid-modified-removed': { base: 'redacted', change: c => { delete c.record.provenance.modified; c.signature.removed['/provenance/modified'] = c.signature.removed['/shipFrom'] } },
   'invalid-reordered-links': { base: 'member', change: c => { c.record.offers.reverse() } },
   'invalid-reordered-proof': { base: 'member', change: c => { c.signature.proof.reverse() } },
-  'invalid-replaced-digest': { base: 'redacted', change: c => { c.signature.digests['/shipFrom'] = c.signature.digests['/title'] } },
+  'invalid-replaced-digest': { base: 'redacted', change: c => { c.signature.removed['/shipFrom'] = c.signature.removed['/provenance/sourceReference'] } },
   'invalid-root-for-another-jurisdiction': {
     base: 'single',
     change: (c, _b, key, jurisdiction) => {
@@ -124,12 +123,15 @@ export const V2_TAMPERING: Record<string, { base: 'single' | 'member' | 'redacte
       c.signature.batch = compactJws({ ...statement, by: jurisdiction === 'XO' ? 'XP' : 'XO' }, 'nfp-batch+jws', key)
     }
   },
-  'invalid-short-salt': { base: 'single', change: c => { c.signature.salts['/title'] = 'AAAAAAAA' } },
+  'invalid-seed-with-removed': { base: 'redacted', change: (c, b) => { c.signature.seed = b.member.signature.seed } },
+  'invalid-short-salt': { base: 'redacted', change: c => { c.signature.salts['/title'] = 'AAAAAAAA' } },
+  'invalid-short-seed': { base: 'single', change: c => { c.signature.seed = 'AAAAAAAA' } },
   'invalid-swapped-disclosure': {
-    base: 'member',
+    base: 'redacted',
     change: (c, b) => {
-      c.record.title = b.neighbour.record.title
-      c.signature.salts['/title'] = b.neighbour.signature.salts['/title']
+      const other = redactSignedRecord(b.neighbour, ['/shipFrom']).signed
+      c.record.title = other.record.title
+      c.signature.salts['/title'] = other.signature.salts?.['/title']
     }
   },
   'invalid-unknown-version': { base: 'single', change: c => { c.signature.version = 3 } },

@@ -15,7 +15,7 @@ const MAX_FILTER_RESTARTS = 3
 const MAX_FILTER_TAGS = 10_000_000
 
 /** Codes for which a peer counts as unanswered: it may hold the identifier but did not say. */
-const UNANSWERED_CODES = new Set(['ERR_PEER_TIMEOUT', 'ERR_PEER_UNREACHABLE', 'ERR_HIT_RATE_LIMITED', 'ERR_INTERNAL', 'ERR_STORE_FAILURE'])
+const UNANSWERED_CODES = new Set(['ERR_PEER_TIMEOUT', 'ERR_PEER_UNREACHABLE', 'ERR_HIT_RATE_LIMITED', 'ERR_HIT_INDEX_BUILDING', 'ERR_INTERNAL', 'ERR_STORE_FAILURE'])
 
 /** A peer's filter of one identifier type as this node last loaded it. */
 interface CachedFilter {

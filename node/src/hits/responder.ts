@@ -49,7 +49,8 @@ export class HitResponder {
    * @throws PeerIdentityMismatchError when `sender` or `receiver` do not fit the connection,
    *   HitTypeForbiddenError when the policy forbids the requester this type,
    *   HitRateLimitedError when the requester exceeds its limit of messages, HitElementInvalidError for a
-   *   malformed element or token, and HitKeyEpochStaleError for a confirm under an old key.
+   *   malformed element or token, HitKeyEpochStaleError for a confirm under an old key, and
+   *   HitIndexBuildingError while the index is loaded or rebuilt under a new policy.
    */
   async respond (message: HitMessage, remotePeerId: string): Promise<HitReply> {
     const requester = this.#init.memberOf(remotePeerId)
@@ -57,6 +58,9 @@ export class HitResponder {
       throw new errors.PeerIdentityMismatchError(`hit message names sender ${message.sender} and receiver ${message.receiver}, but the connection is from ${requester ?? 'an unknown peer'} to ${this.#init.jurisdiction}`)
     }
     await this.#checkPolicy(requester, message)
+    if (this.#init.index.building) {
+      throw new errors.HitIndexBuildingError(`${this.#init.jurisdiction} is building its hit index under its current policy and answers no hit queries until it is done; query again later`)
+    }
 
     switch (message.type) {
       case 'hit-evaluate':
@@ -106,7 +110,7 @@ export class HitResponder {
       }
     }
     const offset = message.offset ?? 0
-    const page = this.#init.index.filterPage(type, offset)
+    const page = await this.#init.index.filterPage(type, offset)
     return { ...common, version: page.version, kind: 'full', tags: joinTags(page.tags), offset, total: page.total, more: offset + page.tags.length < page.total }
   }
 
@@ -117,7 +121,7 @@ export class HitResponder {
       throw new errors.HitKeyEpochStaleError(`confirm names key epoch ${message.keyEpoch}, but ${this.#init.jurisdiction} uses epoch ${epoch} for ${message.identifierType}; query again`)
     }
     const token = Buffer.from(decodeElement(message.token, CONFIRM_TOKEN_BYTES, 'confirm token')).toString('hex')
-    const matches = this.#init.index.lookup(message.identifierType, token).slice(0, MAX_MATCHES)
+    const matches = (await this.#init.index.lookup(message.identifierType, token)).slice(0, MAX_MATCHES)
     if (matches.length === 0) {
       await this.#init.store.commit({ audit: [{ event: 'hit.confirm', peer: requester, decision: 'no-hit', detail: `identifier type ${message.identifierType}` }] })
       return { type: 'hit-confirmed', queryId: message.queryId, outcome: 'no-hit' }

@@ -9,7 +9,7 @@ import type { Logger } from 'pino'
 import type { AuditHeads } from '../audit/audit-heads.ts'
 import type { NodeService } from '../service.ts'
 import { installErrorHandler, installNotFoundHandler } from './errors.ts'
-import { buildValidator } from './validator.ts'
+import { buildSerializer, buildValidator } from './validator.ts'
 import { auditRoutes } from './routes/audit.ts'
 import { auditHeadRoutes } from './routes/audit-heads.ts'
 import { federationRoutes } from './routes/federation.ts'
@@ -52,7 +52,7 @@ export async function buildApp (service: NodeService, log: Logger, auditHeads: A
     // protocol package's validator, which never coerces. `buildValidator` coerces query strings,
     // path parameters and headers to the types the route schemas declare, and never a JSON body.
     ajv: { customOptions: { removeAdditional: false, useDefaults: true } },
-    schemaController: { compilersFactory: { buildValidator } }
+    schemaController: { compilersFactory: { buildValidator, buildSerializer } }
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   // Only JSON bodies are accepted; a text body gets 415 instead of a confusing schema error.

@@ -32,9 +32,10 @@ const RecordSignatureV2 = Type.Object({
   batch: Type.String({ description: 'Compact JWS of the originator over the batch root.' }),
   index: Type.Integer(),
   proof: Type.Array(Type.String()),
-  digests: Type.Record(Type.String(), Type.String(), { description: 'Salted digest of every unit the originator committed to, by JSON Pointer.' }),
-  salts: Type.Record(Type.String(), Type.String(), { description: 'Salt of every unit still disclosed, by JSON Pointer.' })
-}, { description: 'Version 2: salted digests per field and a signed Merkle root over a batch.' })
+  seed: Type.Optional(Type.String({ description: 'Whole record: 16 bytes, base64url, from which the salt of every unit derives. Absent once a holder removed a unit.' })),
+  salts: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'Redacted copy: salt of every unit still disclosed, by JSON Pointer.' })),
+  removed: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'Redacted copy: salted digest of every removed unit, by JSON Pointer.' }))
+}, { description: 'Version 2: salted digests per field, committed in the version hash, under a signed Merkle root over a batch.' })
 
 export const SignedRecord = Type.Object({
   record: Type.Any({ description: 'The JSON-LD record; see the record schemas in protocol/schemas.' }),

@@ -6,7 +6,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { MAX_FRAME_BYTES, NfpError, errors } from '@ceasefire/protocol'
 import type { ValidateFunction } from 'ajv'
 import type { Logger } from 'pino'
-import { createAjv } from '../../../protocol/src/lib/ajv.ts'
+import { compileOnFirstUse, createAjv } from '../../../protocol/src/lib/ajv.ts'
 import type { HitMessage, HitReply } from '../hits/types.ts'
 import type { Network } from './network.ts'
 
@@ -20,8 +20,7 @@ const validateMessage = compile('hit-message.schema.json')
 const validateReply = compile('hit-reply.schema.json')
 
 function compile (file: string): ValidateFunction {
-  const schema = JSON.parse(readFileSync(new URL(`../../../protocol/schemas/messages/${file}`, import.meta.url), 'utf8')) as object
-  return ajv.compile(schema)
+  return compileOnFirstUse(ajv, () => JSON.parse(readFileSync(new URL(`../../../protocol/schemas/messages/${file}`, import.meta.url), 'utf8')) as object)
 }
 
 /** Handles one decoded hit message from an authenticated peer and returns the reply. */

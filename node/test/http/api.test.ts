@@ -69,7 +69,7 @@ t.test('get returns record and signature', async t => {
   t.equal(body.signed.record.provenance.agency, 'SE test agency')
   t.equal(body.signed.signature.version, 2)
   t.match(body.signed.signature.batch, /^[\w-]+\.[\w-]+\.[\w-]+$/, 'the batch root statement is a compact JWS')
-  t.type(body.signed.signature.salts['/provenance/agency'], 'string', 'the originator holds every salt')
+  t.type(body.signed.signature.seed, 'string', 'the originator holds the seed of every salt')
   t.equal(body.removed, undefined, 'nothing was removed from a local record')
 })
 

@@ -80,11 +80,11 @@ t.test('record changed by one byte is rejected', async t => {
   t.equal(response.type, 'share-result')
   const result = (response as any).results[0]
   t.equal(result.status, 'rejected')
-  // The altered value no longer matches the originator's salted digest of that field.
-  t.equal(result.code, 'ERR_SIG_DISCLOSURE_INVALID')
+  // The altered value gives another commitment than the version hash the originator signed.
+  t.equal(result.code, 'ERR_RECORD_VERSION_MISMATCH')
   t.equal(await de().store.getRecord('urn:nfp:se:firearm:tamper-1'), undefined, 'nothing is stored')
   const audit = await de().store.listAudit(0, 1000)
-  t.ok(audit.some((e: any) => e.event === 'record.rejected' && e.code === 'ERR_SIG_DISCLOSURE_INVALID'), 'rejection is audited')
+  t.ok(audit.some((e: any) => e.event === 'record.rejected' && e.code === 'ERR_RECORD_VERSION_MISMATCH'), 'rejection is audited')
 })
 
 t.test('sender claiming another jurisdiction is refused', async t => {

@@ -13,11 +13,13 @@ export function disclosureDigest (salt: string, path: string, value: unknown): s
 }
 
 /**
- * Computes the commitment of a record: SHA-256 over the canonical form of its digest map. Its
- * hex form is the record's version hash, and it is the input of the record's Merkle leaf.
+ * Computes the commitment of a record: SHA-256 over a zero byte and the canonical form of the
+ * object that maps each unit's path to its digest, or to its value for a unit committed in
+ * clear. It is the record's leaf hash in the batch tree (RFC 9162 section 2.1.1, with that
+ * object as the leaf data), and its hex form is the record's version hash.
  */
-export function commitmentHash (digests: Record<string, string>): Buffer {
-  return hash('sha256', canonicalStringMap(digests), 'buffer')
+export function commitmentHash (committed: Record<string, unknown>): Buffer {
+  return hash('sha256', '\u0000' + canonicalStringMap(committed), 'buffer')
 }
 
 /**
@@ -28,7 +30,7 @@ export function commitmentHash (digests: Record<string, string>): Buffer {
  * A map with another value or a lone surrogate goes to `canonicalize`, which throws
  * RecordNotCanonicalError for what has no canonical form.
  */
-function canonicalStringMap (map: Record<string, string>): string {
+function canonicalStringMap (map: Record<string, unknown>): string {
   // Default sort compares UTF-16 code units, the order RFC 8785 prescribes.
   const keys = Object.keys(map).sort()
   let text = '{'

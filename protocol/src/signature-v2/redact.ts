@@ -1,9 +1,11 @@
 import { canonicalize } from '../canonical.ts'
 import { SignatureRedactionForbiddenError } from '../errors.ts'
 import type { NfpRecord } from '../record.ts'
+import { disclosureDigest } from './digest.ts'
 import { fromPointer, toPointer } from './pointer.ts'
+import { deriveSalts, SALT_CHARS } from './salts.ts'
 import type { SignedRecordV2 } from './types.ts'
-import { fixedPaths } from './units.ts'
+import { disclosureUnits, fixedPaths, isCommittedInClear } from './units.ts'
 
 /**
  * A unit to remove: a JSON Pointer to a field (`/address`), a member of `provenance`
@@ -12,11 +14,12 @@ import { fixedPaths } from './units.ts'
 export type Removal = string | { field: string, element: unknown }
 
 /**
- * Removes disclosure units from a version 2 signed record: the values leave the record and
- * their salts leave the signature, while the originator's digests, proof and batch signature
- * stay, so the copy still verifies and its verifier reports the removed paths. Any holder can do
- * this without a key. Removing a field that is absent, or a unit already removed, changes
- * nothing. The input is not changed.
+ * Removes disclosure units from a version 2 signed record: the values leave the record and the
+ * signature carries their digests instead, while the originator's proof and batch signature
+ * stay, so the copy still verifies and its verifier reports the removed paths. A record that
+ * still has its seed gets the salts of its units instead, since the seed would reveal the salts
+ * of the removed units. Any holder can do this without a key. Removing a field that is absent,
+ * or a unit already removed, changes nothing. The input is not changed.
  *
  * @returns the new copy and the paths this call removed.
  * @throws SignatureRedactionForbiddenError for a field no holder may remove, or for a path
@@ -24,8 +27,10 @@ export type Removal = string | { field: string, element: unknown }
  */
 export function redactSignedRecord (signed: SignedRecordV2, removals: Removal[]): { signed: SignedRecordV2, removed: string[] } {
   const record = structuredClone(signed.record) as Record<string, unknown>
-  const salts = { ...signed.signature.salts }
-  const digests = signed.signature.digests
+  const salts = signed.signature.seed !== undefined ? saltsFromSeed(record, signed.signature.seed) : { ...signed.signature.salts }
+  const removedDigests = { ...signed.signature.removed }
+  // Every unit the originator committed to, disclosed or removed.
+  const digests = { ...salts, ...removedDigests }
   const fixed = fixedPaths(String(record.type))
   const removed: string[] = []
 
@@ -33,22 +38,29 @@ export function redactSignedRecord (signed: SignedRecordV2, removals: Removal[])
     if (fixed.has(path)) throw new SignatureRedactionForbiddenError(`\`${path}\` of record \`${String(record.id)}\` cannot be removed: it identifies the record or carries its handling conditions`, { field: path })
     if (salts[path] === undefined) return
     const [name, token] = fromPointer(path) as [string, string | undefined]
+    let value: unknown
     if (token === undefined) {
+      value = record[name]
       delete record[name]
     } else if (Array.isArray(record[name])) {
       const position = disclosedIndexes(salts, name).indexOf(Number(token))
+      value = (record[name] as unknown[])[position]
       const list = (record[name] as unknown[]).filter((_, i) => i !== position)
       if (list.length === 0) delete record[name]
       else record[name] = list
     } else {
+      value = (record[name] as Record<string, unknown>)[token]
       delete (record[name] as Record<string, unknown>)[token]
     }
+    removedDigests[path] = disclosureDigest(salts[path] as string, path, value)
     delete salts[path]
     removed.push(path)
   }
 
   for (const removal of removals) {
     if (typeof removal === 'string') {
+      // A unit committed in clear has no salt, so it would not be found among the units below.
+      if (fixed.has(removal)) removeUnit(removal)
       removeByPointer(removal, digests, removeUnit)
     } else {
       const position = Array.isArray(record[removal.field])
@@ -59,10 +71,21 @@ export function redactSignedRecord (signed: SignedRecordV2, removals: Removal[])
     }
   }
 
+  if (removed.length === 0) return { signed: { record: record as NfpRecord, signature: signed.signature }, removed }
+  const { version, batch, index, proof } = signed.signature
   return {
-    signed: { record: record as NfpRecord, signature: { ...signed.signature, salts } },
+    signed: { record: record as NfpRecord, signature: { version, batch, index, proof, salts, removed: removedDigests } },
     removed: removed.sort()
   }
+}
+
+/** Derives the salt of every salted unit of a whole record from its seed, keyed by path. */
+function saltsFromSeed (record: Record<string, unknown>, seed: string): Record<string, string> {
+  const paths = disclosureUnits(record).map(unit => unit.path).filter(path => !isCommittedInClear(path)).sort()
+  const text = deriveSalts(Buffer.from(seed, 'base64url'), paths.length)
+  const salts: Record<string, string> = {}
+  paths.forEach((path, i) => { salts[path] = text.slice(i * SALT_CHARS, (i + 1) * SALT_CHARS) })
+  return salts
 }
 
 function removeByPointer (pointer: string, digests: Record<string, string>, removeUnit: (path: string) => void): void {

@@ -4,7 +4,7 @@ import { SIGNATURE_ALG } from '../constants.ts'
 import { RecordNotOwnedError } from '../errors.ts'
 import type { SigningKey } from '../signature.ts'
 import type { CommittedRecord } from './commit-record.ts'
-import { leafHash, buildMerkleTree } from './merkle-tree.ts'
+import { buildMerkleTree } from './merkle-tree.ts'
 import { BATCH_SIGNATURE_TYP, SIGNATURE_VERSION_2 } from './types.ts'
 import type { BatchRootStatement, SignedRecordV2 } from './types.ts'
 
@@ -27,7 +27,8 @@ export async function signRecordBatch (
       throw new RecordNotOwnedError(`record \`${entry.record.id}\` belongs to ${entry.record.provenance.jurisdiction}; a batch may contain only records of ${jurisdiction}, the signer`)
     }
   }
-  const tree = buildMerkleTree(committed.map(entry => leafHash(entry.commitment)))
+  // A commitment is already the leaf hash of its record.
+  const tree = buildMerkleTree(committed.map(entry => entry.commitment))
   const statement: BatchRootStatement = { by: jurisdiction, root: tree.root.toString('base64url'), size: committed.length, at: at.toISOString() }
   const batch = await new CompactSign(canonicalBytes(statement))
     .setProtectedHeader({ alg: SIGNATURE_ALG, kid: key.kid, typ: BATCH_SIGNATURE_TYP })
@@ -40,8 +41,7 @@ export async function signRecordBatch (
       batch,
       index,
       proof: tree.proofOf(index).map(hash => hash.toString('base64url')),
-      digests: entry.digests,
-      salts: entry.salts
+      seed: entry.seed
     }
   }))
 }

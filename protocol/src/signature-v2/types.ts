@@ -7,16 +7,18 @@ export const SIGNATURE_VERSION_2 = 2
 /** JWS `typ` of the statement that signs a batch root. */
 export const BATCH_SIGNATURE_TYP = 'nfp-batch+jws'
 
-/** Salt length in bytes: 128 bits, so a removed value cannot be found by hashing guesses. */
-export const SALT_BYTES = 16
+/** Seed length in bytes: 128 bits, from which the salt of every unit is derived. */
+export const SEED_BYTES = 16
 
 /**
- * Record signature of scheme version 2. The originator commits to every disclosure unit of the
- * record (a top-level field, a member of `provenance`, or one element of an array of record
- * ids) with a salted SHA-256 digest and hashes the digests into the record's version hash. It
- * then signs the root of a Merkle tree over the version hashes of a batch of records.
+ * Salt length in bytes: 144 bits, at least 128 so that a removed value cannot be found by
+ * hashing guesses, and a multiple of 3 so that each salt is exactly 24 base64url characters and
+ * the salts of a record can be cut from one base64url string.
  */
-export interface RecordSignatureV2 {
+export const SALT_BYTES = 18
+
+/** Members every version 2 signature carries. */
+interface RecordSignatureV2Base {
   version: 2
   /** Compact JWS (`typ` nfp-batch+jws) over the batch root statement. */
   batch: string
@@ -24,11 +26,39 @@ export interface RecordSignatureV2 {
   index: number
   /** Sibling hashes from the leaf up to the root, base64url, as in RFC 9162 section 2.1.3. */
   proof: string[]
-  /** Digest of every disclosure unit the originator committed to, keyed by JSON Pointer. */
-  digests: Record<string, string>
-  /** Salt of every unit still disclosed, keyed by JSON Pointer; a removed unit has none. */
-  salts: Record<string, string>
 }
+
+/**
+ * A version 2 signature of a record with every unit disclosed: one seed, from which the
+ * verifier derives the salt of every unit (SPEC section 5.2), and no digests.
+ */
+export interface RecordSignatureV2Whole extends RecordSignatureV2Base {
+  /** 16 random bytes, base64url. */
+  seed: string
+  salts?: undefined
+  removed?: undefined
+}
+
+/**
+ * A version 2 signature of a copy from which a holder removed units. The seed would make the
+ * removed values guessable, so it is replaced by the salts of the units still disclosed and the
+ * digests of the removed ones.
+ */
+export interface RecordSignatureV2Redacted extends RecordSignatureV2Base {
+  seed?: undefined
+  /** Salt of every unit still disclosed, keyed by JSON Pointer, 24 base64url characters each. */
+  salts: Record<string, string>
+  /** Digest of every removed unit, keyed by JSON Pointer, base64url SHA-256. */
+  removed: Record<string, string>
+}
+
+/**
+ * Record signature of scheme version 2. The originator commits to every disclosure unit of the
+ * record (a top-level field, a member of `provenance`, or one element of an array of record
+ * ids) with a salted SHA-256 digest and hashes the digests into the record's version hash. It
+ * then signs the root of a Merkle tree over the version hashes of a batch of records.
+ */
+export type RecordSignatureV2 = RecordSignatureV2Whole | RecordSignatureV2Redacted
 
 /** A record with a version 2 signature. */
 export interface SignedRecordV2 {

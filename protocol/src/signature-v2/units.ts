@@ -28,7 +28,7 @@ export function disclosureUnits (record: Record<string, unknown>): DisclosureUni
       for (const [member, inner] of Object.entries(value)) {
         if (inner !== undefined) units.push({ path: toPointer(name, member), value: inner })
       }
-    } else if (isLinkList(value)) {
+    } else if (isLinkList(value) && !isCommittedInClear(toPointer(name))) {
       value.forEach((element, i) => units.push({ path: toPointer(name, i), value: element }))
     } else {
       units.push({ path: toPointer(name), value })
@@ -51,7 +51,11 @@ export function isPlainObject (value: unknown): value is Record<string, unknown>
   return value !== null && typeof value === 'object' && !Array.isArray(value)
 }
 
-function isLinkList (value: unknown): value is string[] {
+/**
+ * Returns true for a non-empty array whose elements are all record ids: a list of links, whose
+ * elements are units of their own.
+ */
+export function isLinkList (value: unknown): value is string[] {
   return Array.isArray(value) && value.length > 0 && value.every(v => typeof v === 'string' && LINK_PATTERN.test(v))
 }
 
@@ -67,6 +71,17 @@ const ALWAYS_FIXED = [
 ]
 
 const fixedByType = new Map<string, Set<string>>()
+
+const CLEAR_PATHS = new Set(ALWAYS_FIXED)
+
+/**
+ * Returns true for a unit the commitment contains in clear, without salt or digest: a field that
+ * no record of any type may lose. Since it is always disclosed, hiding it would buy nothing,
+ * and each unit committed in clear saves a verifier one hash.
+ */
+export function isCommittedInClear (path: string): boolean {
+  return CLEAR_PATHS.has(path)
+}
 
 /** Returns the paths no holder may remove from a record of `type`: the fields above and those its schema requires. */
 export function fixedPaths (type: string): Set<string> {

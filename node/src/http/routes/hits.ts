@@ -94,6 +94,29 @@ export function hitRoutes (hits: HitService): FastifyPluginAsyncTypebox {
       schema: { summary: 'List the hits this node reported to members and received from them, newest first', tags: ['hits'], response: { 200: Type.Array(Hit), ...errorResponses } }
     }, async () => await hits.listHits())
 
+    app.get('/hits/index', {
+      schema: {
+        summary: 'Report whether the hit index is ready, and the key epoch and filter version of each identifier type',
+        description: 'While `building` is true (filters still loading, or a rebuild under a new policy module running), members get ERR_HIT_INDEX_BUILDING for their hit queries.',
+        tags: ['hits'],
+        response: {
+          200: Type.Object({
+            building: Type.Boolean(),
+            recordsDecided: Type.Integer({ description: 'Records the current or last rebuild decided again under the policy.' }),
+            types: Type.Array(Type.Object({ identifierType: Type.String(), keyEpoch: Type.Integer(), filterVersion: Type.Integer() }))
+          }),
+          ...errorResponses
+        }
+      }
+    }, async () => ({
+      building: hits.index.building,
+      recordsDecided: hits.index.rebuildProgress,
+      types: IDENTIFIER_TYPES.map(type => {
+        const { epoch, version } = hits.index.filterState(type)
+        return { identifierType: type, keyEpoch: epoch, filterVersion: version }
+      })
+    }))
+
     app.get('/hits/:id', {
       schema: { summary: 'Read one hit with its follow-up period', tags: ['hits'], params: Type.Object({ id: Type.String({ maxLength: 100 }) }), response: { 200: Hit, ...errorResponses } }
     }, async (request) => await hits.getHit(request.params.id))
