@@ -1,4 +1,4 @@
-import { NfpError, errors, expandRecord, verifyStatement } from '@ceasefire/protocol'
+import { NfpError, checkRecordJsonLd, errors, verifyStatement } from '@ceasefire/protocol'
 import type {
   DeletionItem, Hop, HopVerifier, KeyResolver, Membership, NfpRecord, RecordItem, RecordVerifier, RevocationItem, ShareItem, ShareItemResult, ShareRequest, ShareResponse, SigningKey
 } from '@ceasefire/protocol'
@@ -25,6 +25,8 @@ export interface InboundContext {
   onDeleted: (recordId: string, revocation: string, reason: string) => Promise<void>
   /** Called with a verified deletion receipt that names this node as the originator. */
   onDeletionReceipt: (statement: DeletionStatement, jws: string) => Promise<void>
+  /** Called with the records the frame stored, once they are on disk and the receipt is signed. */
+  onStored: (records: NfpRecord[]) => Promise<void>
   /** Record verification, inbound policy and receipt signing. */
   components: Pick<NodeComponents, 'evaluateInbound' | 'signReceipt'>
 }
@@ -87,8 +89,12 @@ export async function receiveShare (context: InboundContext, request: ShareReque
       if (check === undefined) {
         // A revocation may delete a record stored earlier in this frame, so those go first.
         await batch.flush(index - 1, results)
-        if (item.kind === 'revocation') results[index] = await receiveRevocation(context, index, item, request)
-        else results[index] = await receiveDeletion(context, index, item as DeletionItem)
+        if (item.kind === 'revocation') {
+          results[index] = await receiveRevocation(context, index, item, request)
+          batch.forget(results[index].id)
+        } else {
+          results[index] = await receiveDeletion(context, index, item as DeletionItem)
+        }
       } else if ('err' in check) {
         throw check.err
       } else if (check.value.decision.effect === 'require-approval') {
@@ -113,6 +119,8 @@ export async function receiveShare (context: InboundContext, request: ShareReque
     results,
     at: context.now().toISOString()
   }, context.signingKey)
+  // Linking and triage queue up only now, so their work does not delay the receipt.
+  if (batch.stored.length > 0) await context.onStored(batch.stored)
   return { type: 'share-result', messageId: request.messageId, receiver: context.jurisdiction, results, receipt }
 }
 
@@ -138,7 +146,7 @@ interface CheckedRecord {
  */
 async function checkRecordItem (context: InboundContext, item: RecordItem, request: ShareRequest): Promise<CheckedRecord> {
   const { record, removedPaths } = await context.verifyRecord(item.signed)
-  await expandRecord(record)
+  await checkRecordJsonLd(record)
 
   if (record.provenance.jurisdiction === context.jurisdiction || item.hops.slice(0, -1).some(h => h.jurisdiction === context.jurisdiction)) {
     throw new errors.RecordNotOwnedError(`record \`${record.id}\` originated at or already passed through ${context.jurisdiction}; a node does not take back its own records`)
@@ -173,10 +181,17 @@ class FrameBatch {
   readonly #context: InboundContext
   readonly #request: ShareRequest
   #entries: Array<{ index: number, write: RecordWrite, checked: CheckedRecord }> = []
+  /** Records the flushes so far stored, in item order. */
+  stored: NfpRecord[] = []
 
   constructor (context: InboundContext, request: ShareRequest) {
     this.#context = context
     this.#request = request
+  }
+
+  /** Drops a record that a later item of the frame deleted from the records to link. */
+  forget (recordId: string | undefined): void {
+    this.stored = this.stored.filter(record => record.id !== recordId)
   }
 
   add (index: number, checked: CheckedRecord, results: ShareItemResult[]): void {
@@ -229,8 +244,10 @@ class FrameBatch {
         }
       }
     })
-    const stored = entries.filter((e, i) => e.write.record !== undefined && skipped[i] === undefined).length
-    if (stored > 0) context.log.info({ peer: request.sender, messageId: request.messageId, stored }, 'records received')
+    const stored = entries.filter((e, i) => e.write.record !== undefined && skipped[i] === undefined).map(e => e.checked.record)
+    if (stored.length === 0) return
+    context.log.info({ peer: request.sender, messageId: request.messageId, stored: stored.length }, 'records received')
+    this.stored.push(...stored)
   }
 }
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import {
-  NfpError, SHARE_PROTOCOL, canonicalize, commitRecord, createHopVerifier, errors, expandRecord, importSigningKey, memberKeyAt, signHopBatch, signRecordBatch, validateRecord
+  NfpError, SHARE_PROTOCOL, canonicalize, checkRecordJsonLd, commitRecord, createHopVerifier, errors, importSigningKey, memberKeyAt, signHopBatch, signRecordBatch, validateRecord
 } from '@ceasefire/protocol'
 import type { AnySignedRecord, Hop, HopVerifier, Member, Membership, NfpRecord, RecordItem, RecordVerifier, ShareRequest, ShareResponse, SignedMembership, SigningKey } from '@ceasefire/protocol'
 import type { Logger } from 'pino'
@@ -266,7 +266,7 @@ export class NodeService {
 
     const committed = commitRecord(record)
     const valid = validateRecord(committed.record)
-    await expandRecord(valid)
+    await checkRecordJsonLd(valid)
 
     // Concurrent ingests share one batch signature; a lone one is signed in a batch of one.
     const signed = await this.#signingQueue.sign(committed)
@@ -603,15 +603,9 @@ export class NodeService {
       now: this.#now,
       onDeleted: async (recordId, revocation, reason) => { await this.revocations.afterDeletion(recordId, revocation, reason) },
       onDeletionReceipt: async (statement, jws) => { await this.revocations.keepDeletionReceipt(statement, jws) },
+      onStored: async (records) => { for (const record of records) await this.onRecordStored(record) },
       components: this.components
     }, request, remotePeerId)
-    if (response.type === 'share-result') {
-      for (const result of response.results) {
-        if (result.status !== 'stored' || result.id === undefined) continue
-        const stored = await this.store.getRecord(result.id)
-        if (stored !== undefined) await this.onRecordStored(stored.signed.record)
-      }
-    }
     return response
   }
 

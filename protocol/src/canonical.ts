@@ -40,12 +40,21 @@ function serialise (value: unknown, path: string, depth: number): string {
       throw new RecordNotCanonicalError(`value at \`${path || '/'}\` has type ${typeof value}, which JSON cannot represent`, { field: path })
   }
 
+  // Plain loops and one string per member: this runs for every hash of a record, hop and audit entry.
   if (Array.isArray(value)) {
-    return '[' + value.map((item, i) => serialise(item, `${path}/${i}`, depth + 1)).join(',') + ']'
+    let out = '['
+    for (let i = 0; i < value.length; i++) out += (i === 0 ? '' : ',') + serialise(value[i], `${path}/${i}`, depth + 1)
+    return out + ']'
   }
 
-  const entries = Object.keys(value as object).sort()
-    .filter(key => (value as Record<string, unknown>)[key] !== undefined)
-    .map(key => JSON.stringify(key) + ':' + serialise((value as Record<string, unknown>)[key], `${path}/${key}`, depth + 1))
-  return '{' + entries.join(',') + '}'
+  const object = value as Record<string, unknown>
+  let out = '{'
+  let first = true
+  for (const key of Object.keys(object).sort()) {
+    const member = object[key]
+    if (member === undefined) continue
+    out += (first ? '' : ',') + JSON.stringify(key) + ':' + serialise(member, `${path}/${key}`, depth + 1)
+    first = false
+  }
+  return out + '}'
 }

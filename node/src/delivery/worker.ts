@@ -198,13 +198,15 @@ class PeerWorker {
    */
   async #pump (): Promise<void> {
     const inFlight: SentFrame[] = []
-    let after = (await this.#init.outbox.pending(this.#peer, 1))[0]?.seq
-    if (after === undefined) return
-    after -= 1
+    // The first batch comes from the read that finds where the pending items start.
+    let first: OutboxItem[] | undefined = await this.#init.outbox.pending(this.#peer, MAX_BATCH_ITEMS)
+    if (first.length === 0) return
+    let after = first[0]!.seq - 1
     try {
       for (;;) {
         while (!this.#stopped && inFlight.length < MAX_FRAMES_IN_FLIGHT) {
-          const batch = await this.#init.outbox.list(this.#peer, after, MAX_BATCH_ITEMS)
+          const batch = first ?? await this.#init.outbox.list(this.#peer, after, MAX_BATCH_ITEMS)
+          first = undefined
           if (batch.length === 0) break
           const frame = this.#send(batch)
           after = frame.items[frame.items.length - 1]!.seq
@@ -224,26 +226,17 @@ class PeerWorker {
 
   /** Sends one frame with the first items of `batch` that fit, and verifies the receipt of its response. */
   #send (batch: OutboxItem[]): SentFrame {
-    const items = fitFrame(batch, this.#init.jurisdiction, this.#peer)
-    const request: ShareRequest = {
-      type: 'share',
-      messageId: randomUUID(),
-      sender: this.#init.jurisdiction,
-      receiver: this.#peer,
-      sentAt: new Date().toISOString(),
-      seqFrom: items[0]!.seq,
-      items: items.map(i => i.item)
-    }
-    const response = this.#exchange(request, items.length)
+    const { items, request, frame } = fitFrame(batch, this.#init.jurisdiction, this.#peer)
+    const response = this.#exchange(request, frame, items.length)
     // Rejections are handled when the frame's turn comes; this keeps them from going unhandled meanwhile.
     response.catch(() => {})
     return { items, request, response }
   }
 
-  async #exchange (request: ShareRequest, count: number): Promise<ShareResult> {
+  async #exchange (request: ShareRequest, frame: Uint8Array | undefined, count: number): Promise<ShareResult> {
     const member = this.#init.members().find(m => m.jurisdiction === this.#peer)
     if (member === undefined) throw new errors.PeerUnknownError(`${this.#peer} is no longer a member of the federation`)
-    const response = await sendShare(this.#init.network, member, request, this.#init.timeoutMs)
+    const response = await sendShare(this.#init.network, member, request, this.#init.timeoutMs, frame)
     if (response.type === 'error') {
       throw new errors.PeerRejectedError(`${this.#peer} rejected the message: ${response.code}: ${response.message}`)
     }
@@ -302,17 +295,30 @@ class PeerWorker {
   }
 }
 
-/** Cuts a batch so its frame stays under the frame limit, keeping at least one item. */
-function fitFrame (batch: OutboxItem[], sender: string, receiver: string): OutboxItem[] {
+/**
+ * Builds the share request of the first items of `batch` whose frame stays under the frame
+ * limit, keeping at least one item, and returns it with its encoded frame. A single item over
+ * the limit gets no frame.
+ */
+function fitFrame (batch: OutboxItem[], sender: string, receiver: string): { items: OutboxItem[], request: ShareRequest, frame?: Uint8Array } {
   let items = batch
-  while (items.length > 1) {
+  for (;;) {
+    const request: ShareRequest = {
+      type: 'share',
+      messageId: randomUUID(),
+      sender,
+      receiver,
+      sentAt: new Date().toISOString(),
+      seqFrom: items[0]!.seq,
+      items: items.map(i => i.item)
+    }
     try {
-      encodeFrame({ type: 'share', messageId: '00000000-0000-0000-0000-000000000000', sender, receiver, sentAt: new Date().toISOString(), seqFrom: items[0]!.seq, items: items.map(i => i.item) })
-      return items
+      return { items, request, frame: encodeFrame(request) }
     } catch (err) {
       if (!(err instanceof errors.FrameTooLargeError)) throw err
+      // Without a frame, sending encodes the request again and fails with this error, as an attempt.
+      if (items.length === 1) return { items, request }
       items = items.slice(0, Math.ceil(items.length / 2))
     }
   }
-  return items
 }

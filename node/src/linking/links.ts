@@ -3,7 +3,7 @@ import { errors } from '@ceasefire/protocol'
 import type { NfpRecord } from '@ceasefire/protocol'
 import type { Logger } from 'pino'
 import type { ModelRuntime } from '../models/runtime.ts'
-import type { CollectionWrite, NodeStore, StoredRecord } from '../store/store.ts'
+import type { NodeStore, StoredRecord } from '../store/store.ts'
 import { blockingKeys } from './blocking.ts'
 import { FEATURE_NAMES, pairFeatures } from './pair-features.ts'
 import type { Evidence, LinkKind } from './pair-features.ts'
@@ -55,6 +55,13 @@ export interface LinkServiceInit {
  */
 const MAX_BLOCK_SIZE = 50
 
+/**
+ * Maximum number of stored records one record is compared with. Keys are taken in the order
+ * `blockingKeys` returns them, most telling first (serial before make and model), so the cap
+ * drops the weakest candidates when a record's blocks together hold more.
+ */
+const MAX_CANDIDATES = 100
+
 const HANDLING_ORDER = ['H0', 'H1', 'H2', 'H3'] as const
 const RELIABILITY_ORDER = ['A', 'B', 'C', 'X'] as const
 
@@ -66,6 +73,7 @@ const RELIABILITY_ORDER = ['A', 'B', 'C', 'X'] as const
  */
 export class LinkService {
   readonly #init: LinkServiceInit
+  #running: Promise<unknown> = Promise.resolve()
 
   constructor (init: LinkServiceInit) {
     this.#init = init
@@ -77,49 +85,97 @@ export class LinkService {
    * Without models the record is still indexed, so it is found once the models are back.
    */
   async recordStored (record: NfpRecord): Promise<Link[]> {
-    const keys = blockingKeys(record)
-    if (keys.length === 0) return []
-    const candidates = new Set<string>()
-    for (const key of keys) {
-      const block = await this.#init.store.range<string>('linkkeys', { gt: `${key}!`, lt: `${key}!\uffff`, limit: MAX_BLOCK_SIZE + 1 })
-      if (block.length > MAX_BLOCK_SIZE) continue
-      for (const [, id] of block) if (id !== record.id) candidates.add(id)
-    }
-    await this.#init.store.commit({ writes: keys.map(key => ({ collection: 'linkkeys' as const, key: `${key}!${record.id}`, value: record.id })), audit: [] })
-    if (!this.#init.models.available || candidates.size === 0) return []
+    return await this.recordsStored([record])
+  }
 
-    const pairs: Array<{ other: string, features: NonNullable<ReturnType<typeof pairFeatures>> }> = []
-    for (const id of candidates) {
-      // NOTE: index entries of records that were deleted or changed type stay behind; they
-      // are skipped here rather than removed.
-      const other = (await this.#init.store.getRecord(id))?.signed.record
-      const features = other === undefined ? undefined : pairFeatures(record, other)
-      if (features !== undefined) pairs.push({ other: id, features })
+  /**
+   * Does what `recordStored` does for several stored records at once, in their order: each
+   * is compared with the records indexed before it, including the earlier ones of the list.
+   * The index entries of all of them go into one commit, every pair is scored in one model
+   * run, and the proposals go into one more commit.
+   */
+  async recordsStored (records: readonly NfpRecord[]): Promise<Link[]> {
+    // Runs never overlap, so each reads the blocks the one before it wrote.
+    const run = this.#running.then(async () => await this.#link(records))
+    this.#running = run.catch(() => {})
+    return await run
+  }
+
+  async #link (records: readonly NfpRecord[]): Promise<Link[]> {
+    const { planned, blocks } = await this.#candidates(records)
+    if (planned.length === 0) return []
+    await this.#init.store.commit({ writes: [...blocks].map(([key, value]) => ({ collection: 'link-blocks' as const, key, value })), audit: [] })
+    if (!this.#init.models.available) return []
+
+    const others = await this.#init.store.getRecords([...new Set(planned.flatMap(p => [...p.candidates]))])
+    const pairs: Array<{ record: NfpRecord, other: string, features: NonNullable<ReturnType<typeof pairFeatures>> }> = []
+    for (const { record, candidates } of planned) {
+      for (const id of candidates) {
+        // NOTE: index entries of records that were deleted or changed type stay behind; they
+        // are skipped here rather than removed.
+        const other = others.get(id)?.signed.record
+        const features = other === undefined ? undefined : pairFeatures(record, other)
+        if (features !== undefined) pairs.push({ record, other: id, features })
+      }
     }
     if (pairs.length === 0) return []
     const scores = await this.#score(pairs.map(pair => pair.features.values))
 
-    const proposals: Link[] = []
-    const writes: CollectionWrite[] = []
-    const now = this.#init.now().toISOString()
-    for (const [i, pair] of pairs.entries()) {
+    const scored = pairs.flatMap((pair, i) => {
       const score = Math.round(scores[i]! * 1000) / 1000
-      if (score < LINK_PROPOSAL_THRESHOLD) continue
-      const records = [record.id, pair.other].sort() as [string, string]
-      const id = linkIdOf(records)
-      const existing = await this.#init.store.read<Link>('links', id)
+      if (score < LINK_PROPOSAL_THRESHOLD) return []
+      const ids = [pair.record.id, pair.other].sort() as [string, string]
+      return [{ ...pair, score, ids, id: linkIdOf(ids) }]
+    })
+    if (scored.length === 0) return []
+    const existing = await this.#init.store.readMany<Link>('links', scored.map(pair => pair.id))
+    // A later pair of the same two records (a newer version in the same list) replaces an earlier one.
+    const proposals = new Map<string, Link>()
+    const now = this.#init.now().toISOString()
+    for (const [i, pair] of scored.entries()) {
+      const stored = existing[i]
       // A decided link stays decided; a new version of a record rescores a pending proposal.
-      if (existing !== undefined && existing.status !== 'proposed') continue
-      const link: Link = { id, records, kind: pair.features.kind, score, evidence: pair.features.evidence, scoredBy: this.#init.models.modelId('linking'), status: 'proposed', proposedAt: existing?.proposedAt ?? now }
-      writes.push({ collection: 'links', key: id, value: link })
-      proposals.push(link)
+      if (stored !== undefined && stored.status !== 'proposed') continue
+      proposals.set(pair.id, { id: pair.id, records: pair.ids, kind: pair.features.kind, score: pair.score, evidence: pair.features.evidence, scoredBy: this.#init.models.modelId('linking'), status: 'proposed', proposedAt: stored?.proposedAt ?? now })
     }
-    if (proposals.length === 0) return []
+    if (proposals.size === 0) return []
     // A proposal decides and discloses nothing, so it is not written to the audit log. The
     // operator's confirmation or rejection is.
-    await this.#init.store.commit({ writes, audit: [] })
-    this.#init.log.info({ recordId: record.id, proposals: proposals.length }, 'links proposed')
-    return proposals
+    await this.#init.store.commit({ writes: [...proposals.values()].map(link => ({ collection: 'links' as const, key: link.id, value: link })), audit: [] })
+    this.#init.log.info({ records: records.length, proposals: proposals.size }, 'links proposed')
+    return [...proposals.values()]
+  }
+
+  /**
+   * Returns the blocking keys of each linkable record and the ids it is to be compared with:
+   * the members of each of its blocks plus the earlier records of the list with the same key.
+   * A block of more than MAX_BLOCK_SIZE records brings in none, and a record gets at most
+   * MAX_CANDIDATES, taken from its most telling keys first. Also returns the blocks that the
+   * records change, to be written.
+   */
+  async #candidates (records: readonly NfpRecord[]): Promise<{ planned: Array<{ record: NfpRecord, keys: string[], candidates: Set<string> }>, blocks: Map<string, Block> }> {
+    const planned = records.map(record => ({ record, keys: blockingKeys(record), candidates: new Set<string>() })).filter(p => p.keys.length > 0)
+    const keys = [...new Set(planned.flatMap(p => p.keys))]
+    const stored = await this.#init.store.readMany<Block>('link-blocks', keys)
+    const blocks = new Map(keys.map((key, i) => [key, stored[i] ?? { ids: [] }]))
+    const changed = new Map<string, Block>()
+    for (const { record, keys, candidates } of planned) {
+      for (const key of keys) {
+        const block = blocks.get(key)!
+        if (block.ids === undefined) continue
+        for (const id of block.ids) {
+          if (candidates.size >= MAX_CANDIDATES) break
+          if (id !== record.id) candidates.add(id)
+        }
+        // The record joins the block, for the records after it in the list too. A block that
+        // grows too big keeps no ids: it brings in no candidates from then on.
+        if (block.ids.includes(record.id)) continue
+        const grown: Block = block.ids.length >= MAX_BLOCK_SIZE ? { common: true } : { ids: [...block.ids, record.id] }
+        blocks.set(key, grown)
+        changed.set(key, grown)
+      }
+    }
+    return { planned, blocks: changed }
   }
 
   /** Lists links, optionally of one status, in id order. */
@@ -218,3 +274,10 @@ export class LinkService {
 function linkIdOf (records: [string, string]): string {
   return `lnk-${createHash('sha256').update(records.join('\n')).digest('hex').slice(0, 24)}`
 }
+
+/**
+ * The records that share one blocking key, as stored in the `link-blocks` collection: their ids,
+ * or `common` once more than MAX_BLOCK_SIZE records shared it. Record ids are never taken out of
+ * a block (see the NOTE in `#link`), so a common key stays common.
+ */
+type Block = { ids: string[], common?: undefined } | { ids?: undefined, common: true }

@@ -26,6 +26,9 @@ export interface NodeModels {
 // without bound.
 const MAX_QUEUED = 1000
 
+// Maximum number of records linked and triaged in one run, which makes one index commit and one model run.
+const RUN_RECORDS = 200
+
 /**
  * Loads the models and connects linking and triage to the node: every record the node stores,
  * by ingest, from a peer or out of quarantine, is indexed, linked and (a WebListing) triaged.
@@ -42,30 +45,45 @@ export async function attachModels (service: NodeService, log: Logger, options: 
     now: () => new Date()
   })
   const triage = new TriageService({ store: service.store, models: runtime, log: modelLog })
-  const linkAndTriage = async (record: NfpRecord): Promise<void> => {
+  const linkAndTriage = async (records: NfpRecord[]): Promise<void> => {
     try {
-      await triage.recordStored(record)
-      await links.recordStored(record)
+      await triage.recordsStored(records)
+      await links.recordsStored(records)
     } catch (err) {
       // Linking and triage are advisory: a failure must not undo or fail the storing itself.
-      modelLog.error({ recordId: record.id, err: (err as Error).message }, 'linking or triage of a stored record failed')
+      modelLog.error({ records: records.length, err: (err as Error).message }, 'linking or triage of stored records failed')
     }
   }
 
   // Linking and triage take milliseconds per record, so they run in order after the record is
-  // stored, and a peer's receipt does not wait for them. Reads of links and triage wait for the
-  // queue (settled), so they see every record stored before the read.
-  let queue: Promise<void> = Promise.resolve()
-  let queued = 0
-  const recordStored = async (record: NfpRecord): Promise<void> => {
-    queued++
-    queue = queue.then(async () => {
-      await linkAndTriage(record)
-      queued--
-    })
-    if (queued > MAX_QUEUED) await queue
+  // stored, and a peer's receipt does not wait for them. The records that queue up while a run
+  // works go into the next run together, so a fast sender's records share the index commit and
+  // the model runs. Reads of links and triage wait for the queue (settled), so they see every
+  // record stored before the read.
+  let pending: NfpRecord[] = []
+  let running: Promise<void> | undefined
+  const drain = async (): Promise<void> => {
+    while (pending.length > 0) {
+      const batch = pending.slice(0, RUN_RECORDS)
+      pending = pending.slice(batch.length)
+      await linkAndTriage(batch)
+    }
   }
-  const settled = async (): Promise<void> => { await queue }
+  const start = (): void => {
+    running = drain().finally(() => {
+      running = undefined
+      // A record queued after the loop saw an empty queue, but before this ran, starts a new run.
+      if (pending.length > 0) start()
+    })
+  }
+  const recordStored = async (record: NfpRecord): Promise<void> => {
+    pending.push(record)
+    if (running === undefined) start()
+    if (pending.length > MAX_QUEUED) await running
+  }
+  const settled = async (): Promise<void> => {
+    while (running !== undefined) await running
+  }
   service.onRecordStored = recordStored
   return { runtime, links, triage, recordStored, settled }
 }

@@ -40,7 +40,7 @@ interface OrtSession {
   release?: () => Promise<void>
 }
 interface OrtModule {
-  InferenceSession: { create: (bytes: Uint8Array) => Promise<OrtSession> }
+  InferenceSession: { create: (bytes: Uint8Array, options?: Record<string, unknown>) => Promise<OrtSession> }
   Tensor: new (type: 'float32', data: Float32Array, dims: number[]) => unknown
 }
 
@@ -75,7 +75,7 @@ export class ModelRuntime {
       const file = `${modelsDir.replace(/\/?$/, '/')}${name}.onnx`
       try {
         const bytes = await readFile(file)
-        const session = await runtime.#ort.InferenceSession.create(bytes)
+        const session = await runtime.#ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1 })
         await checkWidth(runtime.#ort, session, options.widths[name])
         runtime.#sessions.set(name, session)
         runtime.#hashes.set(name, createHash('sha256').update(bytes).digest('hex'))

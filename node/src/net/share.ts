@@ -71,7 +71,8 @@ export async function handleShare (network: Network, handler: ShareHandler, log:
 }
 
 /**
- * Sends one share request to a member and waits for its response frame.
+ * Sends one share request to a member and waits for its response frame. `frame` is the request
+ * already encoded, when the caller has it.
  *
  * @throws PeerUnreachableError when no connection can be made or the peer closes it without
  *   answering (which is also how a peer's connection gater refuses us), PeerTimeoutError
@@ -81,20 +82,22 @@ export async function sendShare (
   network: Network,
   peer: { peerId: string, addresses: string[] },
   request: ShareRequest,
-  timeoutMs: number
+  timeoutMs: number,
+  frame?: Uint8Array
 ): Promise<ShareResponse> {
   const signal = AbortSignal.timeout(timeoutMs)
   const peerId = peerIdFromString(peer.peerId)
   try {
-    if (peer.addresses.length > 0) {
+    // With a connection open, the dial reuses it, so the addresses are only needed to open one.
+    if (peer.addresses.length > 0 && network.getConnections(peerId).length === 0) {
       await network.peerStore.merge(peerId, { multiaddrs: peer.addresses.map(a => multiaddr(a)) })
     }
     const stream = await network.dialProtocol(peerId, SHARE_PROTOCOL, { signal })
     const lp = lpStream(stream, { maxDataLength: MAX_FRAME_BYTES })
-    await lp.write(encodeFrame(request), { signal })
-    const frame = await lp.read({ signal })
+    await lp.write(frame ?? encodeFrame(request), { signal })
+    const response = await lp.read({ signal })
     await stream.close().catch(() => {})
-    return decodeShareResponse(frame.subarray())
+    return decodeShareResponse(response.subarray())
   } catch (err) {
     if (err instanceof NfpError) throw err
     if ((err as Error)?.name === 'UnsupportedProtocolError') {

@@ -67,7 +67,7 @@ export interface RecordFilter {
 }
 
 /** Sublevels that modules other than the store keep their state in. */
-export const COLLECTIONS = ['delivery', 'receipts', 'disclosures', 'cursors', 'quarantine', 'requests', 'cases', 'request-outbox', 'request-inbox', 'copies', 'proposals', 'hit-index', 'hits', 'links', 'linkkeys', 'triage'] as const
+export const COLLECTIONS = ['delivery', 'receipts', 'disclosures', 'cursors', 'quarantine', 'requests', 'cases', 'request-outbox', 'request-inbox', 'copies', 'proposals', 'hit-index', 'hits', 'links', 'link-blocks', 'triage'] as const
 export type CollectionName = typeof COLLECTIONS[number]
 
 /**
@@ -229,6 +229,13 @@ export class NodeStore {
 
   async getRecord (id: string): Promise<StoredRecord | undefined> {
     return await this.#records.get(id) as StoredRecord | undefined
+  }
+
+  /** Reads several stored records in one request; ids not stored are missing from the map. */
+  async getRecords (ids: readonly string[]): Promise<Map<string, StoredRecord>> {
+    if (ids.length === 0) return new Map()
+    const values = await this.#records.getMany([...ids]) as unknown as Array<StoredRecord | undefined>
+    return new Map(ids.flatMap((id, i) => values[i] === undefined ? [] : [[id, values[i]]]))
   }
 
   /** Lists records in id order, through the type or jurisdiction index when one is given. */

@@ -78,11 +78,20 @@ export class TriageService {
 
   /** Classifies a stored WebListing and keeps the result with its version; other types are ignored. */
   async recordStored (record: NfpRecord): Promise<StoredTriage | undefined> {
-    if (record.type !== 'WebListing' || !this.#models.available) return undefined
-    const [result] = await this.classify([listingText(record)])
-    const stored: StoredTriage = { recordId: record.id, versionHash: record.versionHash, title: String(record.title), result: result! }
-    await this.#store.commit({ writes: [{ collection: 'triage', key: record.id, value: stored }], audit: [] })
-    this.#log.debug({ recordId: record.id, class: result!.class }, 'listing triaged')
+    return (await this.recordsStored([record]))[0]
+  }
+
+  /**
+   * Classifies the WebListings among stored records in one model run and keeps the results in
+   * one commit; other types are ignored. Returns the results in the order of the listings.
+   */
+  async recordsStored (records: readonly NfpRecord[]): Promise<StoredTriage[]> {
+    const listings = records.filter(record => record.type === 'WebListing')
+    if (listings.length === 0 || !this.#models.available) return []
+    const results = await this.classify(listings.map(listingText))
+    const stored = listings.map((record, i): StoredTriage => ({ recordId: record.id, versionHash: record.versionHash, title: String(record.title), result: results[i]! }))
+    await this.#store.commit({ writes: stored.map(value => ({ collection: 'triage' as const, key: value.recordId, value })), audit: [] })
+    this.#log.debug({ listings: stored.length }, 'listings triaged')
     return stored
   }
 
