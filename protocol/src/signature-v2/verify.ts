@@ -276,12 +276,15 @@ function readBatch (batch: string): ParsedBatch {
   } catch (err) {
     throw new SignatureInvalidError('batch root statement is not base64url-encoded JSON', { cause: err })
   }
+  if (!isPlainObject(header)) throw new SignatureInvalidError('batch signature header must be a JSON object')
   if (header.alg !== SIGNATURE_ALG) throw new SignatureInvalidError(`batch signature algorithm must be \`${SIGNATURE_ALG}\`, got \`${String(header.alg)}\``)
   if (header.typ !== BATCH_SIGNATURE_TYP) throw new SignatureInvalidError(`batch signature type must be \`${BATCH_SIGNATURE_TYP}\`, got \`${String(header.typ)}\``)
   if (typeof header.kid !== 'string' || header.kid === '') throw new SignatureInvalidError('batch signature header has no `kid`')
-  // No extension may change how the signature is checked (RFC 7515 section 4.1.11, RFC 7797).
-  if (header.crit !== undefined || header.b64 !== undefined) throw new SignatureInvalidError('batch signature header must not carry `crit` or `b64`')
-  const { by, root, size, at } = payload ?? {}
+  // No extension may change how the signature is checked (RFC 7515 section 4.1.11, RFC 7797),
+  // and SPEC section 5.2 allows no other member, so two nodes agree on every header.
+  const extra = Object.keys(header).filter(name => name !== 'alg' && name !== 'kid' && name !== 'typ')
+  if (extra.length > 0) throw new SignatureInvalidError(`batch signature header must hold only \`alg\`, \`kid\` and \`typ\`, got also ${extra.map(name => `\`${name}\``).join(', ')}`)
+  const { by, root, size, at } = isPlainObject(payload) ? payload : {}
   if (typeof by !== 'string' || typeof root !== 'string' || !DIGEST_PATTERN.test(root) || typeof at !== 'string' ||
       !Number.isInteger(size) || (size as number) < 1 || (size as number) > MAX_BATCH_SIZE) {
     throw new SignatureInvalidError(`batch root statement must name \`by\`, \`root\`, \`at\` and a \`size\` from 1 to ${MAX_BATCH_SIZE}`)

@@ -321,3 +321,28 @@ t.test('fast commitment equals the canonical committed object', async t => {
   t.equal(committed.record.versionHash, 'sha256:' + createHash('sha256').update('\u0000' + canonicalize(object)).digest('hex'))
   t.throws(() => recomputeCommitment({ ...record, x: '\uD800' }, { seed }), { code: 'ERR_RECORD_NOT_CANONICAL' }, 'a lone surrogate is rejected')
 })
+
+t.test('batch header that is not an object fails with its code', async t => {
+  const [signed] = await signBatch([listingDraft('header-null')]) as [SignedRecordV2]
+  const [, payload, signature] = signed.signature.batch.split('.') as [string, string, string]
+  const verify = createRecordVerifier(signer.resolve)
+  for (const header of [null, 7, 'EdDSA', []]) {
+    const batch = `${Buffer.from(JSON.stringify(header)).toString('base64url')}.${payload}.${signature}`
+    await t.rejects(verify(wire({ ...signed, signature: { ...signed.signature, batch } })), { code: 'ERR_SIG_INVALID' }, `header ${JSON.stringify(header)}`)
+  }
+  const batch = `${signed.signature.batch.split('.')[0] as string}.${Buffer.from('null').toString('base64url')}.${signature}`
+  await t.rejects(verify(wire({ ...signed, signature: { ...signed.signature, batch } })), { code: 'ERR_SIG_INVALID' }, 'payload null')
+})
+
+t.test('batch header with a member beyond alg, kid and typ fails even when signed', async t => {
+  const committed = commitRecord(listingDraft('header-extra'))
+  const root = buildMerkleTree([committed.commitment]).root.toString('base64url')
+  const statement = canonicalBytes({ by: 'SE', root, size: 1, at: '2026-01-05T10:00:00.000Z' })
+  const verify = createRecordVerifier(signer.resolve)
+  // Each header is signed by the right key, so only the header check can refuse it.
+  for (const extra of [{ jwk: { kty: 'OKP', crv: 'Ed25519', x: 'A'.repeat(43) } }, { x5u: 'https://127.0.0.1/key' }, { cty: 'json' }]) {
+    const batch = await new CompactSign(statement).setProtectedHeader({ alg: 'EdDSA', kid: signer.kid, typ: 'nfp-batch+jws', ...extra }).sign(signer.privateKey)
+    const copy = { record: committed.record, signature: { version: 2, batch, index: 0, proof: [], seed: committed.seed } }
+    await t.rejects(verify(wire(copy)), { code: 'ERR_SIG_INVALID', message: new RegExp(`got also \`${Object.keys(extra)[0] as string}\``) })
+  }
+})
