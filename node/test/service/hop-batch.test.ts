@@ -160,7 +160,7 @@ t.test('record with old hop form is not relayed', async t => {
   t.same(response.json().hops, [oldHop])
 })
 
-t.test('rejected record with an id of hostile form is not named in the audit log', async t => {
+t.test('malformed id of rejected record stays out of audit', async t => {
   const [a] = await seBatch(['hb-hostile-id'])
   const long = `urn:nfp:se:firearm:${'x'.repeat(8000)}`
   const items = [long, 'urn:nfp:se:firearm:ok\nforged audit line', 'urn:nfp:se:firearm:hb-unsigned'].map(id => ({ kind: 'record', signed: { ...a!.signed, record: { ...a!.signed.record, id } }, hops: [a!.hop] }))

@@ -322,7 +322,7 @@ t.test('fast commitment equals the canonical committed object', async t => {
   t.throws(() => recomputeCommitment({ ...record, x: '\uD800' }, { seed }), { code: 'ERR_RECORD_NOT_CANONICAL' }, 'a lone surrogate is rejected')
 })
 
-t.test('batch header that is not an object fails with its code', async t => {
+t.test('non-object batch header is rejected', async t => {
   const [signed] = await signBatch([listingDraft('header-null')]) as [SignedRecordV2]
   const [, payload, signature] = signed.signature.batch.split('.') as [string, string, string]
   const verify = createRecordVerifier(signer.resolve)
@@ -334,12 +334,12 @@ t.test('batch header that is not an object fails with its code', async t => {
   await t.rejects(verify(wire({ ...signed, signature: { ...signed.signature, batch } })), { code: 'ERR_SIG_INVALID' }, 'payload null')
 })
 
-t.test('batch header with a member beyond alg, kid and typ fails even when signed', async t => {
+t.test('signed batch header with extra member is rejected', async t => {
   const committed = commitRecord(listingDraft('header-extra'))
   const root = buildMerkleTree([committed.commitment]).root.toString('base64url')
   const statement = canonicalBytes({ by: 'SE', root, size: 1, at: '2026-01-05T10:00:00.000Z' })
   const verify = createRecordVerifier(signer.resolve)
-  // Each header is signed by the right key, so only the header check can refuse it.
+  // Each header is signed by the right key, so only the header check can reject it.
   for (const extra of [{ jwk: { kty: 'OKP', crv: 'Ed25519', x: 'A'.repeat(43) } }, { x5u: 'https://127.0.0.1/key' }, { cty: 'json' }]) {
     const batch = await new CompactSign(statement).setProtectedHeader({ alg: 'EdDSA', kid: signer.kid, typ: 'nfp-batch+jws', ...extra }).sign(signer.privateKey)
     const copy = { record: committed.record, signature: { version: 2, batch, index: 0, proof: [], seed: committed.seed } }
@@ -347,7 +347,7 @@ t.test('batch header with a member beyond alg, kid and typ fails even when signe
   }
 })
 
-t.test('redacted copy with two lists of links maps each list to its own salts', async t => {
+t.test('two link lists map to their own salts', async t => {
   const seizure = {
     '@context': 'urn:ceasefire:context:v1',
     id: 'urn:nfp:se:seizure:two-lists',
@@ -373,7 +373,7 @@ t.test('redacted copy with two lists of links maps each list to its own salts', 
   await t.rejects(createRecordVerifier(signer.resolve)(swapped), { code: 'ERR_RECORD_VERSION_MISMATCH' }, 'elements moved between the lists')
 })
 
-t.test('copy of a thousand one-element lists is refused by the version hash', async t => {
+t.test('thousand one-element link lists are rejected', async t => {
   // Each list finds its salts in a map built from the salts once. Scanning every salt per list
   // made this copy cost about a thousand honest records; this test checks the outcome only.
   const [signed] = await signBatch([listingDraft('many-lists')]) as [SignedRecordV2]
