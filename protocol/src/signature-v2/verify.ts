@@ -143,7 +143,6 @@ export function createRecordVerifier (resolveKey: KeyResolver, options: RecordVe
     }
 
     const envelope = readSignatureV2(signature)
-    const jurisdiction = readJurisdiction(record)
     const commitment = recomputeCommitment(record, envelope)
 
     const removedPaths = envelope.removed === undefined ? [] : Object.keys(envelope.removed).sort()
@@ -159,6 +158,9 @@ export function createRecordVerifier (resolveKey: KeyResolver, options: RecordVe
       throw new RecordVersionMismatchError(`record \`${String(record.id)}\` carries version hash \`${String(record.versionHash)}\` but its disclosures hash to \`sha256:${commitment}\`: a value was added, altered or moved, or a digest replaced`, { field: 'versionHash' })
     }
 
+    // Read only now: the jurisdiction is committed in clear, so a changed one fails the version
+    // hash check above with that check's code, as SPEC section 5.2 orders the checks.
+    const jurisdiction = readJurisdiction(record)
     // The kid is a thumbprint of the key, so a statement verified once needs no second parse.
     const parsed = verifiedRoots.get(envelope.batch) ?? readBatch(envelope.batch)
     const { statement } = parsed

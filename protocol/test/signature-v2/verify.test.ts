@@ -384,3 +384,21 @@ t.test('thousand one-element link lists are rejected', async t => {
   }
   await t.rejects(createRecordVerifier(signer.resolve)(hostile), { code: 'ERR_RECORD_VERSION_MISMATCH' })
 })
+
+t.test('changed jurisdiction fails the version hash check', async t => {
+  // SPEC 5.2 checks the version hash (step 4) before it reads the batch statement for the
+  // jurisdiction (step 5) and validates the record (step 7), so the code is that of step 4.
+  const [signed] = await signBatch([listingDraft('jurisdiction-changed')]) as [SignedRecordV2]
+  const verify = createRecordVerifier(signer.resolve)
+  for (const jurisdiction of ['se', 'DE', 42]) {
+    const copy = wire(signed)
+    copy.record.provenance.jurisdiction = jurisdiction
+    await t.rejects(verify(copy), { code: 'ERR_RECORD_VERSION_MISMATCH' }, `jurisdiction ${JSON.stringify(jurisdiction)}`)
+  }
+  const copy = wire(signed)
+  delete copy.record.provenance.jurisdiction
+  await t.rejects(verify(copy), { code: 'ERR_RECORD_VERSION_MISMATCH' }, 'jurisdiction removed')
+  const redacted = wire(redactSignedRecord(signed, ['/shipFrom']).signed)
+  redacted.record.provenance.jurisdiction = 'se'
+  await t.rejects(verify(redacted), { code: 'ERR_RECORD_VERSION_MISMATCH' }, 'in a redacted copy')
+})
