@@ -2,7 +2,7 @@ import { KeyObject, verify as verifySignature } from 'node:crypto'
 import { base64url, compactVerify } from 'jose'
 import { SIGNATURE_ALG } from '../constants.ts'
 import {
-  RecordInvalidError, RecordVersionMismatchError, SignatureDisclosureInvalidError, SignatureInvalidError, SignatureMissingError,
+  RecordInvalidError, RecordNotCanonicalError, RecordVersionMismatchError, SignatureDisclosureInvalidError, SignatureInvalidError, SignatureMissingError,
   SignatureProofInvalidError, SignatureRedactionForbiddenError, SignatureUnknownKeyError, SignatureVersionUnsupportedError
 } from '../errors.ts'
 import { verifySignedRecord } from '../signature.ts'
@@ -143,7 +143,7 @@ export function createRecordVerifier (resolveKey: KeyResolver, options: RecordVe
     }
 
     const envelope = readSignatureV2(signature)
-    const commitment = recomputeCommitment(record, envelope)
+    const commitment = commitmentOf(record, envelope)
 
     const removedPaths = envelope.removed === undefined ? [] : Object.keys(envelope.removed).sort()
     if (removedPaths.length > 0) {
@@ -186,6 +186,22 @@ export function createRecordVerifier (resolveKey: KeyResolver, options: RecordVe
       rememberProof(nodes, path, envelope.proof, KNOWN_NODES_PER_BATCH)
     }
     return { record: validateRecord(record), signatureVersion: 2, removedPaths }
+  }
+}
+
+/**
+ * Recomputes the commitment of a received record. A string with a lone surrogate has no
+ * canonical form, so the signed bytes cannot be computed, and SPEC section 4 has the receiver
+ * report ERR_SIG_INVALID for it, as the version 1 verifier does.
+ */
+function commitmentOf (record: Record<string, unknown>, envelope: EnvelopeV2): string {
+  try {
+    return recomputeCommitment(record, envelope)
+  } catch (err) {
+    if (!(err instanceof RecordNotCanonicalError)) throw err
+    // The message names neither the field nor the id: either may hold the lone surrogate, which
+    // a receipt over the results could not canonicalize either.
+    throw new SignatureInvalidError('record has a name or string value with a lone surrogate, so it has no canonical form and its signed bytes cannot be computed', { cause: err })
   }
 }
 

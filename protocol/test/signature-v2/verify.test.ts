@@ -402,3 +402,22 @@ t.test('changed jurisdiction fails the version hash check', async t => {
   redacted.record.provenance.jurisdiction = 'se'
   await t.rejects(verify(redacted), { code: 'ERR_RECORD_VERSION_MISMATCH' }, 'in a redacted copy')
 })
+
+t.test('lone surrogate fails as an invalid signature', async t => {
+  // SPEC 4: a receiver cannot compute the signed bytes of such a record, so it reports
+  // ERR_SIG_INVALID, as the version 1 verifier does.
+  const [signed] = await signBatch([listingDraft('surrogate')]) as [SignedRecordV2]
+  const verify = createRecordVerifier(signer.resolve)
+  const inValue = wire(signed)
+  inValue.record.title = 'Glock \uD800'
+  await t.rejects(verify(inValue), { code: 'ERR_SIG_INVALID', message: /lone surrogate/ }, 'in a value')
+  const inName = wire(signed)
+  inName.record['x\uDC00'] = 'x'
+  await t.rejects(verify(inName), { code: 'ERR_SIG_INVALID' }, 'in a field name')
+  const inRemoved = wire(redactSignedRecord(signed, ['/shipFrom']).signed)
+  inRemoved.signature.removed['/\uD800'] = 'A'.repeat(43)
+  await t.rejects(verify(inRemoved), { code: 'ERR_SIG_INVALID' }, 'in a removed path')
+  const v1 = wire(await signRecord(firearmRecord(), key))
+  v1.record.model = '\uD800'
+  await t.rejects(verify(v1), { code: 'ERR_SIG_INVALID' }, 'as in version 1')
+})
