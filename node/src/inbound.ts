@@ -56,6 +56,8 @@ export interface HeldRecord {
 
 /** Most rejected record ids named in the one audit entry that sums up a message's rejections. */
 const MAX_IDS_IN_REJECTION_ENTRY = 10
+// The record id form of SPEC section 3.1, with the type name bounded as no type name is longer.
+const REPORTABLE_ID = /^urn:nfp:[a-z]{2}:[a-z]{1,64}:[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/
 
 /**
  * Handles a share request from an authenticated peer and returns the results with a receipt
@@ -265,7 +267,10 @@ function fillResults (entries: Array<{ index: number, write: RecordWrite, checke
 
 function rejectedResult (index: number, item: ShareItem, err: unknown): ShareItemResult {
   const error = err instanceof NfpError ? err : new errors.InternalError('item could not be processed', { cause: err })
-  const id = item.kind === 'record' && typeof item.signed?.record?.id === 'string' ? item.signed.record.id : undefined
+  const claimed: unknown = item.kind === 'record' ? item.signed?.record?.id : undefined
+  // The id of a rejected record is unverified: it is named, in the result and the audit log, only
+  // when it has the form of a record id, so a peer cannot write text of its choice there.
+  const id = typeof claimed === 'string' && REPORTABLE_ID.test(claimed) ? claimed : undefined
   return { index, ...(id === undefined ? {} : { id }), status: 'rejected', code: error.code, message: error.message }
 }
 

@@ -159,3 +159,18 @@ t.test('record with old hop form is not relayed', async t => {
   t.equal(response.statusCode, 200, 'the stored copy stays readable over HTTP')
   t.same(response.json().hops, [oldHop])
 })
+
+t.test('malformed id of rejected record stays out of audit', async t => {
+  const [a] = await seBatch(['hb-hostile-id'])
+  const long = `urn:nfp:se:firearm:${'x'.repeat(8000)}`
+  const items = [long, 'urn:nfp:se:firearm:ok\nforged audit line', 'urn:nfp:se:firearm:hb-unsigned'].map(id => ({ kind: 'record', signed: { ...a!.signed, record: { ...a!.signed.record, id } }, hops: [a!.hop] }))
+  const request = message('SE', 'DE', items)
+  const response: any = await de().receive(request, cluster.members.get('SE')!.peerId)
+  t.same(response.results.map((r: any) => [r.status, r.id]), [['rejected', undefined], ['rejected', undefined], ['rejected', 'urn:nfp:se:firearm:hb-unsigned']],
+    'only an id of record id form is reported')
+  const audit = await de().store.listAudit(0, 100000)
+  const entry = audit.find((e: any) => e.event === 'record.rejected' && e.messageId === request.messageId)
+  t.equal(entry.code, 'ERR_RECORD_VERSION_MISMATCH')
+  t.equal(entry.detail, '3 of 3 items rejected (ERR_RECORD_VERSION_MISMATCH x3): (no id), (no id), urn:nfp:se:firearm:hb-unsigned')
+  t.equal(await de().store.getRecord('urn:nfp:se:firearm:hb-unsigned'), undefined)
+})

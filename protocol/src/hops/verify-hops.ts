@@ -147,6 +147,9 @@ function readStatement (jws: string): ParsedStatement {
   }
   if (header === null || typeof header !== 'object' || header.typ !== HOP_BATCH_TYP) invalid(`has type \`${String(header?.typ)}\`, expected \`${HOP_BATCH_TYP}\``)
   if (header.alg !== SIGNATURE_ALG || typeof header.kid !== 'string' || header.kid === '') invalid(`header must name alg \`${SIGNATURE_ALG}\` and a kid`)
+  // SPEC section 6.6 allows no other member: `crit` or `b64` would change what the signature covers.
+  const extra = Object.keys(header).filter(name => name !== 'alg' && name !== 'kid' && name !== 'typ')
+  if (extra.length > 0) invalid(`header must hold only \`alg\`, \`kid\` and \`typ\`, got also ${extra.map(name => `\`${name}\``).join(', ')}`)
   const { by, to, at, root, size } = payload ?? {}
   if (typeof by !== 'string' || typeof to !== 'string' || typeof at !== 'string' || typeof root !== 'string' || !DIGEST_PATTERN.test(root) ||
       !Number.isInteger(size) || (size as number) < 1 || (size as number) > MAX_HOP_BATCH_SIZE) {

@@ -34,6 +34,8 @@ const INDEX_TOKEN = /^(0|[1-9][0-9]{0,5})$/
 export function recomputeCommitment (record: Record<string, unknown>, disclosures: Disclosures): string {
   const { seed, salts, removed } = disclosures
   const units: Units = { list: [], salted: 0 }
+  // Positions of the disclosed elements per field of a redacted copy, read from the salts once.
+  let elements: Map<string, number[]> | undefined
   for (const name of Object.keys(record)) {
     if (isDerivedField(name)) continue
     const value = record[name]
@@ -42,7 +44,8 @@ export function recomputeCommitment (record: Record<string, unknown>, disclosure
       if (!isPlainObject(value)) throw new SignatureDisclosureInvalidError(`field \`${field.path}\` must be an object`, { field: field.path })
       for (const member of Object.keys(value)) addUnit(units, salts, memberUnit(member), value[member])
     } else if (isElementwise(field, value, salts)) {
-      addElements(units, salts, field, value)
+      if (salts !== undefined) elements ??= elementIndexes(salts)
+      addElements(units, salts, field, value, elements)
     } else {
       addUnit(units, salts, field, value)
     }
@@ -164,12 +167,12 @@ function isElementwise (field: UnitName, value: unknown, salts: Record<string, s
 }
 
 /** Adds the elements of a list of links; in a redacted copy they map in order to the disclosed positions. */
-function addElements (units: Units, salts: Record<string, string> | undefined, field: UnitName, value: unknown): void {
+function addElements (units: Units, salts: Record<string, string> | undefined, field: UnitName, value: unknown, elements: Map<string, number[]> | undefined): void {
   if (salts === undefined) {
     (value as string[]).forEach((element, i) => addUnit(units, undefined, elementUnit(field, i), element))
     return
   }
-  const indexes = elementIndexes(salts, field.path)
+  const indexes = elements?.get(field.path) ?? []
   if (indexes.length === 0 || !Array.isArray(value)) {
     throw new SignatureDisclosureInvalidError(`field \`${field.path}\` has no salt, so it is not covered by the originator's signature`, { field: field.path })
   }
@@ -179,14 +182,26 @@ function addElements (units: Units, salts: Record<string, string> | undefined, f
   value.forEach((element, i) => addUnit(units, salts, elementUnit(field, indexes[i] as number), element))
 }
 
-/** Original positions of the disclosed elements of a list of links, ascending. */
-function elementIndexes (salts: Record<string, string>, whole: string): number[] {
-  const prefix = whole + '/'
-  const indexes: number[] = []
+/**
+ * Original positions of the disclosed elements of every list of links, ascending, keyed by the
+ * field's path. One pass over the salts for the whole record: a pass per field would let a copy
+ * of a thousand one-element lists cost a million path tests.
+ */
+function elementIndexes (salts: Record<string, string>): Map<string, number[]> {
+  const byField = new Map<string, number[]>()
   for (const path of Object.keys(salts)) {
-    if (path.startsWith(prefix) && INDEX_TOKEN.test(path.slice(prefix.length))) indexes.push(Number(path.slice(prefix.length)))
+    const slash = path.lastIndexOf('/')
+    if (slash <= 0 || !INDEX_TOKEN.test(path.slice(slash + 1))) continue
+    const field = path.slice(0, slash)
+    let indexes = byField.get(field)
+    if (indexes === undefined) {
+      indexes = []
+      byField.set(field, indexes)
+    }
+    indexes.push(Number(path.slice(slash + 1)))
   }
-  return indexes.sort((a, b) => a - b)
+  for (const indexes of byField.values()) indexes.sort((a, b) => a - b)
+  return byField
 }
 
 /** One JSON Pointer reference token with its leading slash (RFC 6901). */

@@ -2,7 +2,7 @@ import { KeyObject, verify as verifySignature } from 'node:crypto'
 import { base64url, compactVerify } from 'jose'
 import { SIGNATURE_ALG } from '../constants.ts'
 import {
-  RecordInvalidError, RecordVersionMismatchError, SignatureDisclosureInvalidError, SignatureInvalidError, SignatureMissingError,
+  RecordInvalidError, RecordNotCanonicalError, RecordVersionMismatchError, SignatureDisclosureInvalidError, SignatureInvalidError, SignatureMissingError,
   SignatureProofInvalidError, SignatureRedactionForbiddenError, SignatureUnknownKeyError, SignatureVersionUnsupportedError
 } from '../errors.ts'
 import { verifySignedRecord } from '../signature.ts'
@@ -143,8 +143,7 @@ export function createRecordVerifier (resolveKey: KeyResolver, options: RecordVe
     }
 
     const envelope = readSignatureV2(signature)
-    const jurisdiction = readJurisdiction(record)
-    const commitment = recomputeCommitment(record, envelope)
+    const commitment = commitmentOf(record, envelope)
 
     const removedPaths = envelope.removed === undefined ? [] : Object.keys(envelope.removed).sort()
     if (removedPaths.length > 0) {
@@ -159,6 +158,9 @@ export function createRecordVerifier (resolveKey: KeyResolver, options: RecordVe
       throw new RecordVersionMismatchError(`record \`${String(record.id)}\` carries version hash \`${String(record.versionHash)}\` but its disclosures hash to \`sha256:${commitment}\`: a value was added, altered or moved, or a digest replaced`, { field: 'versionHash' })
     }
 
+    // Read only now: the jurisdiction is committed in clear, so a changed one fails the version
+    // hash check above with that check's code, as SPEC section 5.2 orders the checks.
+    const jurisdiction = readJurisdiction(record)
     // The kid is a thumbprint of the key, so a statement verified once needs no second parse.
     const parsed = verifiedRoots.get(envelope.batch) ?? readBatch(envelope.batch)
     const { statement } = parsed
@@ -184,6 +186,22 @@ export function createRecordVerifier (resolveKey: KeyResolver, options: RecordVe
       rememberProof(nodes, path, envelope.proof, KNOWN_NODES_PER_BATCH)
     }
     return { record: validateRecord(record), signatureVersion: 2, removedPaths }
+  }
+}
+
+/**
+ * Recomputes the commitment of a received record. A string with a lone surrogate has no
+ * canonical form, so the signed bytes cannot be computed, and SPEC section 4 has the receiver
+ * report ERR_SIG_INVALID for it, as the version 1 verifier does.
+ */
+function commitmentOf (record: Record<string, unknown>, envelope: EnvelopeV2): string {
+  try {
+    return recomputeCommitment(record, envelope)
+  } catch (err) {
+    if (!(err instanceof RecordNotCanonicalError)) throw err
+    // The message names neither the field nor the id: either may hold the lone surrogate, which
+    // a receipt over the results could not canonicalize either.
+    throw new SignatureInvalidError('record has a name or string value with a lone surrogate, so it has no canonical form and its signed bytes cannot be computed', { cause: err })
   }
 }
 
@@ -276,12 +294,15 @@ function readBatch (batch: string): ParsedBatch {
   } catch (err) {
     throw new SignatureInvalidError('batch root statement is not base64url-encoded JSON', { cause: err })
   }
+  if (!isPlainObject(header)) throw new SignatureInvalidError('batch signature header must be a JSON object')
   if (header.alg !== SIGNATURE_ALG) throw new SignatureInvalidError(`batch signature algorithm must be \`${SIGNATURE_ALG}\`, got \`${String(header.alg)}\``)
   if (header.typ !== BATCH_SIGNATURE_TYP) throw new SignatureInvalidError(`batch signature type must be \`${BATCH_SIGNATURE_TYP}\`, got \`${String(header.typ)}\``)
   if (typeof header.kid !== 'string' || header.kid === '') throw new SignatureInvalidError('batch signature header has no `kid`')
-  // No extension may change how the signature is checked (RFC 7515 section 4.1.11, RFC 7797).
-  if (header.crit !== undefined || header.b64 !== undefined) throw new SignatureInvalidError('batch signature header must not carry `crit` or `b64`')
-  const { by, root, size, at } = payload ?? {}
+  // No extension may change how the signature is checked (RFC 7515 section 4.1.11, RFC 7797),
+  // and SPEC section 5.2 allows no other member, so two nodes agree on every header.
+  const extra = Object.keys(header).filter(name => name !== 'alg' && name !== 'kid' && name !== 'typ')
+  if (extra.length > 0) throw new SignatureInvalidError(`batch signature header must hold only \`alg\`, \`kid\` and \`typ\`, got also ${extra.map(name => `\`${name}\``).join(', ')}`)
+  const { by, root, size, at } = isPlainObject(payload) ? payload : {}
   if (typeof by !== 'string' || typeof root !== 'string' || !DIGEST_PATTERN.test(root) || typeof at !== 'string' ||
       !Number.isInteger(size) || (size as number) < 1 || (size as number) > MAX_BATCH_SIZE) {
     throw new SignatureInvalidError(`batch root statement must name \`by\`, \`root\`, \`at\` and a \`size\` from 1 to ${MAX_BATCH_SIZE}`)

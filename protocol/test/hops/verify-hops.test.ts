@@ -151,3 +151,19 @@ t.test('empty or oversized batch is not signed', async t => {
   await t.rejects(signHopBatch([], key, { by: 'SE', to: 'DE', at: AT }), RangeError)
   await t.rejects(signHopBatch(Array.from({ length: 4097 }, () => leaves[0]!), key, { by: 'SE', to: 'DE', at: AT }), RangeError)
 })
+
+t.test('signed statement header with extra member is rejected', async t => {
+  const payload = JSON.parse(Buffer.from(hops[0]!.batch.split('.')[1] as string, 'base64url').toString()) as Record<string, unknown>
+  const verify = createHopVerifier(resolver().resolve)
+  // Each header is signed by SE's key, so only the header check can reject it. jose itself
+  // accepts `b64: true` listed in `crit`, and ignores members it does not know.
+  const headers = [
+    { b64: true, crit: ['b64'] },
+    { cty: 'json' },
+    { jwk: { kty: 'OKP', crv: 'Ed25519', x: 'A'.repeat(43) } }
+  ]
+  for (const extra of headers) {
+    const batch = await new CompactSign(canonicalBytes(payload)).setProtectedHeader({ alg: 'EdDSA', kid: se.kid, typ: 'nfp-hop-batch+jws', ...extra }).sign(se.privateKey)
+    await t.rejects(verify({ ...hops[0], batch }, record(0)), { ...PATH_INVALID, message: /must hold only `alg`, `kid` and `typ`/ }, Object.keys(extra).join(' '))
+  }
+})

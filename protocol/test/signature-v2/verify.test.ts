@@ -321,3 +321,103 @@ t.test('fast commitment equals the canonical committed object', async t => {
   t.equal(committed.record.versionHash, 'sha256:' + createHash('sha256').update('\u0000' + canonicalize(object)).digest('hex'))
   t.throws(() => recomputeCommitment({ ...record, x: '\uD800' }, { seed }), { code: 'ERR_RECORD_NOT_CANONICAL' }, 'a lone surrogate is rejected')
 })
+
+t.test('non-object batch header is rejected', async t => {
+  const [signed] = await signBatch([listingDraft('header-null')]) as [SignedRecordV2]
+  const [, payload, signature] = signed.signature.batch.split('.') as [string, string, string]
+  const verify = createRecordVerifier(signer.resolve)
+  for (const header of [null, 7, 'EdDSA', []]) {
+    const batch = `${Buffer.from(JSON.stringify(header)).toString('base64url')}.${payload}.${signature}`
+    await t.rejects(verify(wire({ ...signed, signature: { ...signed.signature, batch } })), { code: 'ERR_SIG_INVALID' }, `header ${JSON.stringify(header)}`)
+  }
+  const batch = `${signed.signature.batch.split('.')[0] as string}.${Buffer.from('null').toString('base64url')}.${signature}`
+  await t.rejects(verify(wire({ ...signed, signature: { ...signed.signature, batch } })), { code: 'ERR_SIG_INVALID' }, 'payload null')
+})
+
+t.test('signed batch header with extra member is rejected', async t => {
+  const committed = commitRecord(listingDraft('header-extra'))
+  const root = buildMerkleTree([committed.commitment]).root.toString('base64url')
+  const statement = canonicalBytes({ by: 'SE', root, size: 1, at: '2026-01-05T10:00:00.000Z' })
+  const verify = createRecordVerifier(signer.resolve)
+  // Each header is signed by the right key, so only the header check can reject it.
+  for (const extra of [{ jwk: { kty: 'OKP', crv: 'Ed25519', x: 'A'.repeat(43) } }, { x5u: 'https://127.0.0.1/key' }, { cty: 'json' }]) {
+    const batch = await new CompactSign(statement).setProtectedHeader({ alg: 'EdDSA', kid: signer.kid, typ: 'nfp-batch+jws', ...extra }).sign(signer.privateKey)
+    const copy = { record: committed.record, signature: { version: 2, batch, index: 0, proof: [], seed: committed.seed } }
+    await t.rejects(verify(wire(copy)), { code: 'ERR_SIG_INVALID', message: new RegExp(`got also \`${Object.keys(extra)[0] as string}\``) })
+  }
+})
+
+t.test('two link lists map to their own salts', async t => {
+  const seizure = {
+    '@context': 'urn:ceasefire:context:v1',
+    id: 'urn:nfp:se:seizure:two-lists',
+    type: 'Seizure',
+    provenance: { jurisdiction: 'SE', agency: 'Tullverket', created: '2026-02-01T08:00:00.000Z', modified: '2026-02-01T08:00:00.000Z' },
+    handlingCode: 'H1',
+    grading: { sourceReliability: 'B', informationAccuracy: 2 },
+    legalBasis: 'Directive (EU) 2023/977 Art. 7',
+    reviewBy: '2029-02-01',
+    date: '2026-01-30',
+    country: 'SE',
+    items: ['urn:nfp:se:firearm:i-0', 'urn:nfp:se:firearm:i-1', 'urn:nfp:se:firearm:i-2'],
+    persons: ['urn:nfp:se:person:p-0', 'urn:nfp:se:person:p-1']
+  }
+  const [signed] = await signBatch([seizure]) as [SignedRecordV2]
+  const { signed: copy } = redactSignedRecord(signed, [{ field: 'items', element: 'urn:nfp:se:firearm:i-1' }, { field: 'persons', element: 'urn:nfp:se:person:p-0' }])
+  const verified = await createRecordVerifier(signer.resolve)(wire(copy))
+  t.same(verified.removedPaths, ['/items/1', '/persons/0'])
+  t.same((verified.record as unknown as typeof seizure).items, ['urn:nfp:se:firearm:i-0', 'urn:nfp:se:firearm:i-2'])
+  const swapped = wire(copy)
+  swapped.record.persons = ['urn:nfp:se:firearm:i-2']
+  swapped.record.items = ['urn:nfp:se:firearm:i-0', 'urn:nfp:se:person:p-1']
+  await t.rejects(createRecordVerifier(signer.resolve)(swapped), { code: 'ERR_RECORD_VERSION_MISMATCH' }, 'elements moved between the lists')
+})
+
+t.test('thousand one-element link lists are rejected', async t => {
+  // Each list finds its salts in a map built from the salts once. Scanning every salt per list
+  // made this copy cost about a thousand honest records; this test checks the outcome only.
+  const [signed] = await signBatch([listingDraft('many-lists')]) as [SignedRecordV2]
+  const hostile = wire(redactSignedRecord(signed, ['/shipFrom']).signed)
+  for (let i = 0; i < 1000; i++) {
+    hostile.record[`list${i}`] = ['urn:nfp:se:firearm:x']
+    hostile.signature.salts[`/list${i}/0`] = 'A'.repeat(24)
+  }
+  await t.rejects(createRecordVerifier(signer.resolve)(hostile), { code: 'ERR_RECORD_VERSION_MISMATCH' })
+})
+
+t.test('changed jurisdiction fails the version hash check', async t => {
+  // SPEC 5.2 checks the version hash (step 4) before it reads the batch statement for the
+  // jurisdiction (step 5) and validates the record (step 7), so the code is that of step 4.
+  const [signed] = await signBatch([listingDraft('jurisdiction-changed')]) as [SignedRecordV2]
+  const verify = createRecordVerifier(signer.resolve)
+  for (const jurisdiction of ['se', 'DE', 42]) {
+    const copy = wire(signed)
+    copy.record.provenance.jurisdiction = jurisdiction
+    await t.rejects(verify(copy), { code: 'ERR_RECORD_VERSION_MISMATCH' }, `jurisdiction ${JSON.stringify(jurisdiction)}`)
+  }
+  const copy = wire(signed)
+  delete copy.record.provenance.jurisdiction
+  await t.rejects(verify(copy), { code: 'ERR_RECORD_VERSION_MISMATCH' }, 'jurisdiction removed')
+  const redacted = wire(redactSignedRecord(signed, ['/shipFrom']).signed)
+  redacted.record.provenance.jurisdiction = 'se'
+  await t.rejects(verify(redacted), { code: 'ERR_RECORD_VERSION_MISMATCH' }, 'in a redacted copy')
+})
+
+t.test('lone surrogate fails as an invalid signature', async t => {
+  // SPEC 4: a receiver cannot compute the signed bytes of such a record, so it reports
+  // ERR_SIG_INVALID, as the version 1 verifier does.
+  const [signed] = await signBatch([listingDraft('surrogate')]) as [SignedRecordV2]
+  const verify = createRecordVerifier(signer.resolve)
+  const inValue = wire(signed)
+  inValue.record.title = 'Glock \uD800'
+  await t.rejects(verify(inValue), { code: 'ERR_SIG_INVALID', message: /lone surrogate/ }, 'in a value')
+  const inName = wire(signed)
+  inName.record['x\uDC00'] = 'x'
+  await t.rejects(verify(inName), { code: 'ERR_SIG_INVALID' }, 'in a field name')
+  const inRemoved = wire(redactSignedRecord(signed, ['/shipFrom']).signed)
+  inRemoved.signature.removed['/\uD800'] = 'A'.repeat(43)
+  await t.rejects(verify(inRemoved), { code: 'ERR_SIG_INVALID' }, 'in a removed path')
+  const v1 = wire(await signRecord(firearmRecord(), key))
+  v1.record.model = '\uD800'
+  await t.rejects(verify(v1), { code: 'ERR_SIG_INVALID' }, 'as in version 1')
+})
