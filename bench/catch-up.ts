@@ -62,9 +62,13 @@ async function runPair (records: number, fresh: number, log: (line: string) => v
     deMember.addresses = [`/ip4/127.0.0.1/tcp/${proxy.port}/p2p/${deMember.peerId}`]
     writeFileSync(federationPath, JSON.stringify(membership, null, 2) + '\n')
 
-    // The first start on a seeded store builds the hit index over every record.
+    // The first start on a seeded store builds the hit index over every record in the background.
+    // That build would take CPU from the rounds, so they start only after both builds end.
     await de.start({ timeoutMs: 1_800_000 })
     se = await startNode(loadConfig(seProcess.configPath), pino({ level: 'silent' }))
+    const running = se
+    await waitFor(async () => !running.hits.index.building && !(await de.request<{ building: boolean }>('GET', '/hits/index')).building, INDEX_BUILD_TIMEOUT_MS, 'hit index builds of both nodes')
+    log(`hit indexes built (${((performance.now() - seedStarted) / 1000 - seedSeconds).toFixed(0)} s after seeding)`)
     const dePeer = peerIdFromString(deMember.peerId)
     // Identify adds the port DE listens on to SE's peer store, so each dial is pointed back at the relay.
     const throughProxy = async (): Promise<void> => {
@@ -111,6 +115,18 @@ async function runPair (records: number, fresh: number, log: (line: string) => v
     await stopAll([de])
     await proxy?.close()
     rmSync(root, { recursive: true, force: true })
+  }
+}
+
+/** Maximum wait for the hit index builds after the first start on seeded stores. */
+const INDEX_BUILD_TIMEOUT_MS = 1_800_000
+
+/** Polls `done` every half second until it returns true, or throws after `timeoutMs`. */
+async function waitFor (done: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = performance.now() + timeoutMs
+  while (!(await done())) {
+    if (performance.now() > deadline) throw new Error(`${what} timed out after ${timeoutMs / 1000} s`)
+    await sleep(500)
   }
 }
 
@@ -198,7 +214,9 @@ async function main (): Promise<void> {
     `Machine: ${describeMachine()}. SE runs in the benchmark process, DE as a separate \`nfp start\` process.`,
     '',
     `Both nodes hold ${count(records)} records that SE sent to DE and DE acknowledged, written straight into`,
-    `their stores before start (${full.seedSeconds.toFixed(0)} s for both). A round starts when SE connects to DE and ends`,
+    `their stores before start (${full.seedSeconds.toFixed(0)} s for both). Both nodes build their hit indexes in the background`,
+    'after that first start, and the rounds begin only when both builds have ended, so the builds take no CPU',
+    'from the rounds. A round starts when SE connects to DE and ends',
     'when SE has delivered everything queued for DE and holds its receipts. Bytes are counted in',
     'both directions on the TCP connection through a relay and include the Noise and Yamux',
     'handshakes and libp2p identify. Time includes the connection set-up. A no-change round is the',
