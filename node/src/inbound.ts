@@ -54,9 +54,10 @@ export interface HeldRecord {
   heldAt: string
 }
 
-/** Most rejected record ids named in the one audit entry that sums up a message's rejections. */
+/** Maximum number of rejected record ids named in the one audit entry that sums up a message's rejections. */
 const MAX_IDS_IN_REJECTION_ENTRY = 10
-// The record id form of SPEC section 3.1, with the type name bounded as no type name is longer.
+// The record id form of SPEC section 3.1, with the type name bounded to 64 letters, which no
+// record type exceeds.
 const REPORTABLE_ID = /^urn:nfp:[a-z]{2}:[a-z]{1,64}:[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/
 
 /**
@@ -183,7 +184,7 @@ class FrameBatch {
   readonly #context: InboundContext
   readonly #request: ShareRequest
   #entries: Array<{ index: number, write: RecordWrite, checked: CheckedRecord }> = []
-  /** Records the flushes so far stored, in item order. */
+  /** Records stored by the flushes so far, in item order. */
   stored: NfpRecord[] = []
 
   constructor (context: InboundContext, request: ShareRequest) {
@@ -191,7 +192,7 @@ class FrameBatch {
     this.#request = request
   }
 
-  /** Drops a record that a later item of the frame deleted from the records to link. */
+  /** Removes a record from the records to link, because a later item of the frame deleted it. */
   forget (recordId: string | undefined): void {
     this.stored = this.stored.filter(record => record.id !== recordId)
   }
@@ -268,8 +269,8 @@ function fillResults (entries: Array<{ index: number, write: RecordWrite, checke
 function rejectedResult (index: number, item: ShareItem, err: unknown): ShareItemResult {
   const error = err instanceof NfpError ? err : new errors.InternalError('item could not be processed', { cause: err })
   const claimed: unknown = item.kind === 'record' ? item.signed?.record?.id : undefined
-  // The id of a rejected record is unverified: it is named, in the result and the audit log, only
-  // when it has the form of a record id, so a peer cannot write text of its choice there.
+  // The id of a rejected record is unverified, so the result and the audit log name it only when
+  // it has the form of a record id. A peer thus cannot write text of its choice there.
   const id = typeof claimed === 'string' && REPORTABLE_ID.test(claimed) ? claimed : undefined
   return { index, ...(id === undefined ? {} : { id }), status: 'rejected', code: error.code, message: error.message }
 }
@@ -314,7 +315,8 @@ async function verifyPath (context: InboundContext, record: NfpRecord, hops: Hop
     // list is trusted only because it is part of that signed leaf.
     const verified = await context.verifyHop(hop, record).catch((err: unknown) => invalid(`hop ${i}: ${(err as Error).message}`))
     for (const path of verified.removed) {
-      // A node cannot claim a removal the copy does not show: the signature verifier found every removed unit.
+      // A node cannot claim a removal the copy does not show, because the signature verifier found
+      // every removed unit.
       if (!removedPaths.includes(path)) invalid(`hop ${i} declares that ${hop.jurisdiction} removed \`${path}\`, but the record still carries it or never had it`)
       if (!removedBy.has(path)) removedBy.set(path, hop.jurisdiction)
     }

@@ -104,9 +104,9 @@ export async function startNode (config: NodeConfig, log?: Logger, secrets: Secr
   try {
     hits = await HitService.start({ service, requests, network, log: logger.child({ component: 'hits' }) })
     // The first start with an index, or a start under a changed policy, decides every record
-    // again; at a million records that takes minutes, so a large store does it after start, and
+    // again. At a million records that takes minutes, so a large store does it after start, and
     // until it ends the responder rejects hit queries with ERR_HIT_INDEX_BUILDING. A small store
-    // takes milliseconds, so its node waits and answers queries as soon as it is up.
+    // takes milliseconds, so its node waits and serves queries as soon as it is up.
     const small = (await store.listRecordIds(undefined, INLINE_INDEX_BUILD_RECORDS)).length < INLINE_INDEX_BUILD_RECORDS
     const rebuild = rebuildHitIndex(hits, active.module.hash, logger)
     if (small) await Promise.all([rebuild, hits.index.loaded()])

@@ -22,8 +22,8 @@ import { SigningQueue } from './signing-queue.ts'
 import type { AuditDraft, NodeStore, StoredRecord } from './store/store.ts'
 
 /**
- * Most records under one hop batch statement. With 128 leaves every proof has at most 7 hashes,
- * and the one signature costs under 1 µs per record. Batches of 1,000 would add 3 hashes (about
+ * Maximum number of records under one hop batch statement. With 128 leaves every proof has at
+ * most 7 hashes, and the one signature costs under 1 µs per record. Batches of 1,000 would add 3 hashes (about
  * 140 bytes) to each record's hop, and measured no lower CPU cost per record here.
  */
 export const HOP_BATCH_RECORDS = 128
@@ -109,7 +109,7 @@ export class NodeService {
   readonly components: NodeComponents
   /** Verifies received records; it keeps the batch roots it verified, so it lives as long as the node. */
   readonly verifyRecord: RecordVerifier
-  /** Verifies the hops of received records; it keeps the hop batch statements it verified. */
+  /** Verifies the hops of received records and caches the hop batch statements it verified. */
   readonly verifyHop: HopVerifier
   readonly #signingQueue: SigningQueue
 
@@ -398,7 +398,7 @@ export class NodeService {
 
     if (stored.hops.some(hop => typeof hop.batch !== 'string')) {
       // Records received from nodes of an earlier draft carry per-record hop statements. A receiver
-      // refuses a frame holding one as a whole, so such a record would block the peer's outbox.
+      // rejects the whole frame that contains one, so such a record would block the peer's outbox.
       return { audit, error: new errors.RecordPathInvalidError(`record \`${recordId}\` was received with hop entries of an earlier draft of ${SHARE_PROTOCOL}, which receivers no longer accept; ask ${record.provenance.jurisdiction} to share it with this node again`) }
     }
     const { signed, removed } = await outgoingCopy(stored.signed, decision, { jurisdiction: this.jurisdiction, key: this.#signingKey() })

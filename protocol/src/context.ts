@@ -15,7 +15,7 @@ export function recordContext (): unknown {
 /**
  * Resolves only the contexts shipped in this package. Any other URL fails, so expanding a
  * record never reaches the network and a record cannot pull in a context we have not reviewed.
- * The shipped context never changes while the process runs, so it is tagged `static`: jsonld
+ * The shipped context never changes while the process runs, so it is tagged `static`. jsonld
  * then keeps the processed context in its shared cache instead of fetching and processing it
  * again for every record, which took most of the time of an expansion.
  */

@@ -7,7 +7,7 @@ import type { AnySignedRecord } from './signature-v2/types.ts'
 
 /**
  * One step of a record's path: the node `jurisdiction` sent it to `to` at `at`. `batch` is the
- * hop batch statement that node signed once for all records it sent to `to` together; `index`
+ * hop batch statement that node signed once for all records it sent to `to` together. `index`
  * and `proof` lead from this record's hop leaf (id, version hash, `removed`) to its root.
  */
 export interface Hop {

@@ -2,22 +2,24 @@ import { CONTEXT_URL } from './constants.ts'
 import { expandRecord, recordContext } from './context.ts'
 
 /**
- * Most record shapes remembered as expanding without error. A node receives a few hundred shapes
- * (record types times the optional fields they use); when more arrive, the set starts over.
+ * Maximum number of record shapes remembered as expanding without error. A node is expected to
+ * receive a few hundred shapes (record types times the optional fields they use), an estimate.
+ * When more arrive, the set starts over.
  */
 const MAX_SHAPES = 1024
 
 /**
- * Terms of the shipped context by how they expand a string value. Expansion cannot fail on the
- * string of a literal term, whatever its text, so two records that differ only in such values
- * expand alike. Keys the context does not define are in no set, so their values always count.
+ * Terms of the shipped context, grouped by how they expand a string value. Expansion cannot fail
+ * on the string of a literal term, whatever its text, so two records that differ only in such
+ * values expand alike. Keys the context does not define are in no set, so their values always
+ * count in full.
  */
 const { literal: LITERAL_TERMS, iri: IRI_TERMS, all: DEFINED_TERMS } = termsOf(recordContext())
 
 /**
- * An absolute IRI as jsonld 9 recognises one (a scheme, a colon, no white space). Under an IRI
- * term, such a value whose scheme is not a term of the context expands to itself and cannot
- * fail, so its text does not change the outcome either.
+ * An absolute IRI as jsonld 9.0 recognises one (a scheme, a colon, no white space), without its
+ * `_:` blank node form. Under an IRI term, such a value whose scheme is not a term of the context
+ * expands to itself and cannot fail, so its text does not change the outcome either.
  */
 const ABSOLUTE_IRI = /^([A-Za-z][A-Za-z0-9+.-]*):\S*$/
 
@@ -83,9 +85,9 @@ function shapeOfValue (value: unknown, term: string | undefined): string {
 class OwnContext extends Error {}
 
 /**
- * Sorts the terms of the shipped context: `literal` terms expand a string to a plain literal,
+ * Groups the terms of the shipped context. `literal` terms expand a string to a plain literal.
  * `iri` terms (`@id` and its aliases, `@type: @id`) expand a string to an IRI without applying
- * terms to it, and `all` contains every term, since a term used as a prefix changes an IRI.
+ * terms to it. `all` contains every term, because a term used as a prefix changes an IRI.
  */
 function termsOf (document: unknown): { literal: Set<string>, iri: Set<string>, all: Set<string> } {
   const definitions = (document as { '@context': Record<string, unknown> })['@context']

@@ -7,7 +7,7 @@ import { firearmRecord } from './fixtures.ts'
 // has already been expanded, to show the cache does not let later records skip a check.
 t.before(async () => { await expandRecord(firearmRecord()) })
 
-t.test('expands a record with the shipped context to full IRIs, the same each time', async t => {
+t.test('expansion gives same full IRIs each time', async t => {
   const first = await expandRecord(firearmRecord())
   const again = await expandRecord(firearmRecord())
   t.same(again, first)
@@ -15,21 +15,21 @@ t.test('expands a record with the shipped context to full IRIs, the same each ti
   t.ok(Object.keys(node).some(key => key.startsWith('https://') || key.startsWith('urn:')), 'terms are expanded to IRIs')
 })
 
-t.test('rejects what safe mode drops after the context was cached', async t => {
+t.test('cached context rejects safe-mode drops', async t => {
   await t.rejects(expandRecord({ ...firearmRecord(), id: 'not an iri' }), { code: 'ERR_RECORD_JSONLD_INVALID', message: /Safe mode/ })
   await t.rejects(expandRecord({ ...firearmRecord(), '@foo': 'x' }), { code: 'ERR_RECORD_JSONLD_INVALID', message: /Safe mode/ })
 })
 
-t.test('rejects a record whose inline context redefines a term after the context was cached', async t => {
+t.test('cached context rejects redefined term', async t => {
   const record = { ...firearmRecord(), '@context': [CONTEXT_URL, { make: 'https://example.org/make' }] }
   await t.rejects(expandRecord(record), { code: 'ERR_RECORD_JSONLD_INVALID', message: /protected term/ })
 })
 
-t.test('refuses a context URL the package does not ship', async t => {
+t.test('unshipped context URL is rejected', async t => {
   await t.rejects(expandRecord({ ...firearmRecord(), '@context': 'https://schema.org/' }), { code: 'ERR_RECORD_JSONLD_INVALID' })
 })
 
-t.test('hands out a copy of the context, so a caller cannot change the cached one', async t => {
+t.test('document loader returns a static copy', async t => {
   const a = await documentLoader(CONTEXT_URL)
   const b = await documentLoader(CONTEXT_URL)
   t.not(a.document, b.document)

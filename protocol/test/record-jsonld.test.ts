@@ -4,7 +4,7 @@ import { expandRecord } from '../src/context.ts'
 import { checkRecordJsonLd } from '../src/record-jsonld.ts'
 import { firearmRecord } from './fixtures.ts'
 
-/** The outcome of a check: 'ok', or the error code it threw. */
+/** Runs a check and returns 'ok', or the code of the error it threw. */
 async function outcome (check: () => Promise<unknown>): Promise<string> {
   try {
     await check()

@@ -316,7 +316,8 @@ function fitFrame (batch: OutboxItem[], sender: string, receiver: string): { ite
       return { items, request, frame: encodeFrame(request) }
     } catch (err) {
       if (!(err instanceof errors.FrameTooLargeError)) throw err
-      // Without a frame, sending encodes the request again and fails with this error, as an attempt.
+      // A single item over the limit is returned without a frame. sendShare then encodes the
+      // request again and throws this error, so the attempt fails like any other.
       if (items.length === 1) return { items, request }
       items = items.slice(0, Math.ceil(items.length / 2))
     }

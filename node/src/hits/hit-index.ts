@@ -179,9 +179,9 @@ export class HitIndex {
   }
 
   /**
-   * True while a rebuild runs or waits, or the filters are not loaded yet. Members then get
-   * ERR_HIT_INDEX_BUILDING, because an index built under another policy can hold records the
-   * current one keeps out and miss records it admits.
+   * True while a rebuild runs or waits, while the filters are not loaded yet, and from a failed
+   * rebuild until the next start. Members then get ERR_HIT_INDEX_BUILDING, because an index built
+   * under another policy can contain records the current one keeps out and miss records it admits.
    */
   get building (): boolean {
     return this.#rebuildsPending > 0 || this.#rebuildFailed || !this.#ready

@@ -59,7 +59,7 @@ export class HitResponder {
     }
     await this.#checkPolicy(requester, message)
     if (this.#init.index.building) {
-      throw new errors.HitIndexBuildingError(`${this.#init.jurisdiction} is building its hit index under its current policy and answers no hit queries until it is done; query again later`)
+      throw new errors.HitIndexBuildingError(`${this.#init.jurisdiction} is building its hit index under its current policy and rejects hit queries until the build ends; query again later`)
     }
 
     switch (message.type) {

@@ -57,8 +57,8 @@ const MAX_BLOCK_SIZE = 50
 
 /**
  * Maximum number of stored records one record is compared with. Keys are taken in the order
- * `blockingKeys` returns them, most telling first (serial before make and model), so the cap
- * drops the weakest candidates when a record's blocks together hold more.
+ * `blockingKeys` returns them, most specific first (serial before make and model), so the cap
+ * drops the weakest candidates when a record's blocks together contain more.
  */
 const MAX_CANDIDATES = 100
 
@@ -89,8 +89,8 @@ export class LinkService {
   }
 
   /**
-   * Does what `recordStored` does for several stored records at once, in their order: each
-   * is compared with the records indexed before it, including the earlier ones of the list.
+   * Does what `recordStored` does for several stored records at once, in their order. Each
+   * record is compared with the records indexed before it, including the earlier ones of the list.
    * The index entries of all of them go into one commit, every pair is scored in one model
    * run, and the proposals go into one more commit.
    */
@@ -150,7 +150,7 @@ export class LinkService {
    * Returns the blocking keys of each linkable record and the ids it is to be compared with:
    * the members of each of its blocks plus the earlier records of the list with the same key.
    * A block of more than MAX_BLOCK_SIZE records brings in none, and a record gets at most
-   * MAX_CANDIDATES, taken from its most telling keys first. Also returns the blocks that the
+   * MAX_CANDIDATES, taken from its most specific keys first. Also returns the blocks that the
    * records change, to be written.
    */
   async #candidates (records: readonly NfpRecord[]): Promise<{ planned: Array<{ record: NfpRecord, keys: string[], candidates: Set<string> }>, blocks: Map<string, Block> }> {
@@ -168,7 +168,7 @@ export class LinkService {
           if (id !== record.id) candidates.add(id)
         }
         // The record joins the block, for the records after it in the list too. A block that
-        // grows too big keeps no ids: it brings in no candidates from then on.
+        // grows beyond MAX_BLOCK_SIZE keeps no ids, so it brings in no candidates from then on.
         if (block.ids.includes(record.id)) continue
         const grown: Block = block.ids.length >= MAX_BLOCK_SIZE ? { common: true } : { ids: [...block.ids, record.id] }
         blocks.set(key, grown)

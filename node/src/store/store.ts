@@ -125,7 +125,7 @@ export interface Commit {
   audit: AuditDraft[]
   /**
    * False for work that may be lost in a crash and done again, such as a page of a hit index
-   * rebuild: the batch is then not synced, which spares a disk flush. LevelDB applies batches
+   * rebuild. The batch is then not synced, which spares a disk flush. LevelDB applies batches
    * in order, so a crash loses only the last unsynced ones, never one before a synced batch.
    */
   durable?: boolean

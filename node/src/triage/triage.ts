@@ -83,7 +83,7 @@ export class TriageService {
 
   /**
    * Classifies the WebListings among stored records in one model run and keeps the results in
-   * one commit; other types are ignored. Returns the results in the order of the listings.
+   * one commit. Records of other types are ignored. Returns the results in the order of the listings.
    */
   async recordsStored (records: readonly NfpRecord[]): Promise<StoredTriage[]> {
     const listings = records.filter(record => record.type === 'WebListing')

@@ -11,8 +11,8 @@ import type { StoredRecord } from '../../src/store/store.ts'
 import type { Decision, PolicyModule } from '../../src/policy/index.ts'
 import type { decideHitQuery } from '../../src/policy/hit-queries.ts'
 
-// The index reads only `effect`, `reasons` and `module.hash` of a decision; the responder only
-// `effect` of a hit query decision, so the policy module itself is never read.
+// The index reads only `effect`, `reasons` and `module.hash` of a decision, and the responder
+// reads only `effect` of a hit query decision, so the policy module itself is never read.
 const permit = { effect: 'permit', reasons: [{ ruleId: 'TEST-PERMIT' }], module: { hash: 'sha256:test' } } as unknown as Decision
 const permitQuery = (() => ({ effect: 'permit' })) as unknown as typeof decideHitQuery
 

@@ -42,7 +42,7 @@ async function storeGlock (localId: string, serialNumber: string): Promise<NfpRe
 /** A serial that shares no look-alike prefix or last four characters with the others. */
 const serial = (n: number): string => `Q${(n * 7919).toString(36).toUpperCase().padStart(6, 'K')}${String.fromCharCode(65 + (n % 26))}${n % 10}`
 
-t.test('scored pairs per record stay bounded as a block grows', async t => {
+t.test('scored pairs bounded as block grows', async t => {
   if (!models.available) t.fail(`the models must load for this test: ${models.status.reason ?? ''}`)
   const perRecord: number[] = []
   for (let n = 0; n < 400; n++) {
@@ -53,7 +53,7 @@ t.test('scored pairs per record stay bounded as a block grows', async t => {
   // While the make-and-model block is small, each record is compared with all of it.
   t.equal(perRecord[10], 10, 'the 11th record is compared with the 10 before it')
   t.equal(perRecord[50], 50, 'a block of 50 is still compared in full')
-  // Past 50, the block is too common to bring in candidates; only telling keys do.
+  // Past 50 records the block is too common to bring in candidates, so only more specific keys do.
   const late = perRecord.slice(60)
   t.ok(Math.max(...late) <= 2, `records 61 to 400 score at most 2 pairs each, not hundreds (got ${Math.max(...late)})`)
   const key = blockingKeys(await storeGlock('g-probe', serial(9999))).find(k => k.includes('|make-model|'))!

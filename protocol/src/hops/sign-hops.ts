@@ -11,9 +11,9 @@ import type { HopBatchStatement, HopLeaf } from './types.ts'
 /**
  * Signs the hops of many records that node `by` sends to `to` with one Ed25519 signature. It
  * builds the Merkle tree of RFC 9162 over one leaf per record (id, version hash and the units
- * removed), signs the root in a hop batch statement, and returns each record's hop entry with
- * the statement, its leaf index and inclusion proof, in the order of `leaves`. Each entry can
- * then be checked alone, so a relay passes it on unchanged.
+ * removed) and signs the root in a hop batch statement. It returns the hop entry of each record,
+ * in the order of `leaves`, with the statement, the leaf index and the inclusion proof. Each
+ * entry can then be checked alone, so a relay passes it on unchanged.
  *
  * @throws RangeError for an empty batch or one of more than MAX_HOP_BATCH_SIZE leaves.
  */
@@ -23,7 +23,7 @@ export async function signHopBatch (
   hop: { by: string, to: string, at: string }
 ): Promise<Hop[]> {
   if (leaves.length === 0 || leaves.length > MAX_HOP_BATCH_SIZE) {
-    throw new RangeError(`a hop batch holds 1 to ${MAX_HOP_BATCH_SIZE} records, got ${leaves.length}; split larger sends into several batches`)
+    throw new RangeError(`a hop batch must contain 1 to ${MAX_HOP_BATCH_SIZE} records, got ${leaves.length}; split larger sends into several batches`)
   }
   const tree = buildMerkleTree(leaves.map(hopLeafHash))
   const statement: HopBatchStatement = { by: hop.by, to: hop.to, at: hop.at, root: tree.root.toString('base64url'), size: leaves.length }

@@ -1,7 +1,7 @@
 /** JWS `typ` of a hop batch statement (SPEC section 6.2). */
 export const HOP_BATCH_TYP = 'nfp-hop-batch+jws'
 
-/** Most leaves one hop batch statement may cover; a receiver refuses a larger `size`. */
+/** Maximum number of leaves one hop batch statement may cover; a receiver rejects a larger `size`. */
 export const MAX_HOP_BATCH_SIZE = 4096
 
 /**
@@ -16,7 +16,7 @@ export interface HopBatchStatement {
   size: number
 }
 
-/** What one leaf of a hop batch commits to: a record version and the units the sender removed. */
+/** Content of one leaf of a hop batch: a record version and the units the sender removed. */
 export interface HopLeaf {
   recordId: string
   versionHash: string

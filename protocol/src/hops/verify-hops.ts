@@ -114,7 +114,7 @@ interface WireHop {
 }
 
 function readHop (value: unknown): WireHop {
-  const invalid = (what: string): never => { throw new RecordPathInvalidError(`hop entry is malformed: ${what}`) }
+  const invalid = (problem: string): never => { throw new RecordPathInvalidError(`hop entry is malformed: ${problem}`) }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) invalid('it must be an object')
   const { jurisdiction, to, at, batch, index, proof, removed } = value as Record<string, unknown>
   if (typeof jurisdiction !== 'string' || typeof to !== 'string' || typeof at !== 'string') invalid('`jurisdiction`, `to` and `at` must be strings')
@@ -131,11 +131,14 @@ function readHop (value: unknown): WireHop {
     invalid(`\`removed\` must be a sorted list of at most ${MAX_REMOVED} distinct JSON Pointers`)
   }
   if (removed !== undefined && (paths as string[]).length === 0) invalid('`removed` must be left out when no unit was removed')
+  // A lone surrogate has no canonical form, so the leaf hash could not be computed from the path.
+  const malformed = (paths as string[]).find(path => !path.isWellFormed())
+  if (malformed !== undefined) invalid(`\`removed\` path ${JSON.stringify(malformed)} contains a lone surrogate`)
   return { jurisdiction, to, at, batch, index, proof, removed: paths } as WireHop
 }
 
 function readStatement (jws: string): ParsedStatement {
-  const invalid = (what: string, cause?: unknown): never => { throw new RecordPathInvalidError(`hop batch statement ${what}`, cause === undefined ? {} : { cause }) }
+  const invalid = (problem: string, cause?: unknown): never => { throw new RecordPathInvalidError(`hop batch statement ${problem}`, cause === undefined ? {} : { cause }) }
   const [encodedHeader, encodedPayload] = jws.split('.') as [string, string, string]
   let header: Record<string, unknown> = {}
   let payload: Record<string, unknown> = {}
@@ -149,7 +152,7 @@ function readStatement (jws: string): ParsedStatement {
   if (header.alg !== SIGNATURE_ALG || typeof header.kid !== 'string' || header.kid === '') invalid(`header must name alg \`${SIGNATURE_ALG}\` and a kid`)
   // SPEC section 6.6 allows no other member: `crit` or `b64` would change what the signature covers.
   const extra = Object.keys(header).filter(name => name !== 'alg' && name !== 'kid' && name !== 'typ')
-  if (extra.length > 0) invalid(`header must hold only \`alg\`, \`kid\` and \`typ\`, got also ${extra.map(name => `\`${name}\``).join(', ')}`)
+  if (extra.length > 0) invalid(`header must contain only \`alg\`, \`kid\` and \`typ\`, got also ${extra.map(name => `\`${name}\``).join(', ')}`)
   const { by, to, at, root, size } = payload ?? {}
   if (typeof by !== 'string' || typeof to !== 'string' || typeof at !== 'string' || typeof root !== 'string' || !DIGEST_PATTERN.test(root) ||
       !Number.isInteger(size) || (size as number) < 1 || (size as number) > MAX_HOP_BATCH_SIZE) {

@@ -28,9 +28,11 @@ export interface CommitOptions {
 }
 
 /**
- * Commits to every disclosure unit of a complete record: draws a 128-bit seed from the operating
- * system's CSPRNG, derives the salt of each salted unit from it, and sets the record's version
- * hash from the digests of those units and the values of the units committed in clear. The record is not validated here; the caller validates the returned record.
+ * Commits to every disclosure unit of a complete record. It draws a 128-bit seed from the
+ * operating system's CSPRNG (unless `options` gives or derives one) and derives the salt of each
+ * salted unit from it. The record's version hash then covers the digests of those units and the
+ * values of the units committed in clear. The record is not validated here, so the caller must
+ * validate the returned record.
  */
 export function commitRecord (record: Record<string, unknown>, options: CommitOptions = {}): CommittedRecord {
   const { versionHash: _ignored, ...content } = record
@@ -47,9 +49,9 @@ export function commitRecord (record: Record<string, unknown>, options: CommitOp
 }
 
 function seedOf (content: Record<string, unknown>, earlier: RecordSignatureV2 | undefined): string {
-  // A copy with every unit removed holds no secret to derive from, so it gets a fresh seed.
+  // A copy with every unit removed contains no secret to derive from, so it gets a fresh seed.
   if (earlier === undefined || (earlier.seed === undefined && Object.keys(earlier.salts).length === 0)) return randomBytes(SEED_BYTES).toString('base64url')
-  // The earlier seed, or the salts a redacted copy still holds, is the secret behind the new one.
+  // The earlier seed, or the salts a redacted copy still carries, is the secret behind the new one.
   const key = earlier.seed !== undefined ? Buffer.from(earlier.seed, 'base64url') : canonicalBytes(earlier.salts)
   return createHmac('sha256', key).update(canonicalize(content)).digest().subarray(0, SEED_BYTES).toString('base64url')
 }

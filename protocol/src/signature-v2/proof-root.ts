@@ -19,9 +19,10 @@ export interface ProofPath {
 
 /**
  * Checks that an inclusion proof leads from a record's leaf hash (its commitment, 64 hex
- * digits) at leaf `index` to `root` (64 hex digits) in a tree of `size` leaves, by the algorithm
- * of RFC 9162 section 2.1.3.2 with the inner hash of SPEC section 5.2. It fails for a proof of
- * the wrong length for `index` and `size`, or a sibling that is not 32 bytes of base64url.
+ * digits) at leaf `index` to `root` (64 hex digits) in a tree of `size` leaves. The algorithm is
+ * that of RFC 9162 section 2.1.3.2, with the inner hash of SPEC section 5.2. Returns false for a
+ * proof of the wrong length for `index` and `size`, or a sibling that is not 43 characters
+ * decoding to 32 bytes.
  *
  * When the proof reaches a node in `known` and the rest of the proof equals the rest of the
  * proof checked there, the remaining hashes would repeat that check exactly, so they are
@@ -64,8 +65,9 @@ export function proofLeadsTo (leaf: string, index: number, size: number, proof: 
 }
 
 /**
- * Adds the nodes of a proof that led to a root whose signature verified, from level 2 up: those
- * are shared by four records or more, and the bound `limit` keeps a large batch from using much memory.
+ * Adds the nodes of a proof that led to a root whose signature verified, from level 2 up,
+ * because each of those covers four leaves (fewer only at the right edge of the tree). At most `limit` nodes are kept, so a
+ * large batch cannot use much memory.
  */
 export function rememberProof (known: KnownNodes, path: ProofPath, proof: readonly string[], limit: number): void {
   for (let i = 0; i < path.keys.length && known.size < limit; i++) {

@@ -4,7 +4,7 @@ import { RecordNotCanonicalError, SignatureDisclosureInvalidError } from '../err
 import { deriveSalts, SALT_CHARS } from './salts.ts'
 import { isCommittedInClear, isDerivedField, isLinkList, isMemberwiseField, isPlainObject } from './units.ts'
 
-/** Most units one record may have: a bound on the work a hostile record can cause. */
+/** Maximum number of disclosure units one record may have, which bounds the work of a hostile record. */
 export const MAX_UNITS = 1024
 
 /** The disclosure material of a version 2 envelope, read and checked for shape. */
@@ -20,10 +20,10 @@ export interface Disclosures {
 const INDEX_TOKEN = /^(0|[1-9][0-9]{0,5})$/
 
 /**
- * Recomputes a record's commitment (SPEC section 5.2), which is also its leaf hash, from the values it carries and the
- * envelope's seed, or its salts and removed digests, as lower-case hex. The caller compares it
- * with the version hash: a value added, altered or moved, or a digest replaced, gives another
- * commitment.
+ * Recomputes a record's commitment (SPEC section 5.2), which is also its leaf hash, as
+ * lower-case hex. The inputs are the values the record carries and either the envelope's seed or
+ * its salts and removed digests. The caller compares the result with the version hash, which
+ * differs when a value was added, altered or moved, or a digest replaced.
  *
  * This is the hot path of verification. It builds each unit's digest input as one string and
  * hashes it to a string, because a Buffer result costs several times the hash itself (Node 24).
@@ -68,7 +68,7 @@ export function recomputeCommitment (record: Record<string, unknown>, disclosure
       list.push({ name: { path, key: JSON.stringify(path), middle: '', clear: false }, text: undefined })
     }
   }
-  // Code unit order of the paths, the order of RFC 8785; paths are unique.
+  // Code unit order of the paths, as RFC 8785 sorts member names. Paths are unique, so no two compare equal.
   list.sort((a, b) => a.name.path < b.name.path ? -1 : 1)
 
   // The canonical form of the committed object, written directly: its keys are the sorted
@@ -152,7 +152,7 @@ function addUnit (units: Units, salts: Record<string, string> | undefined, name:
   }
   // Strings and finite numbers have the canonical form JSON.stringify gives them (RFC 8785).
   const text = (typeof value === 'string' && value.isWellFormed()) || (typeof value === 'number' && Number.isFinite(value)) ? JSON.stringify(value) : canonicalize(value)
-  // Checked as units are added, so a record of a million fields is refused after 1,025.
+  // Checked as units are added, so a record of a million fields is rejected at its 1,025th unit.
   if (units.list.push({ name, text }) > MAX_UNITS) throw new SignatureDisclosureInvalidError(`record has more than ${MAX_UNITS} disclosure units`)
   if (!name.clear) units.salted++
 }
@@ -166,7 +166,7 @@ function isElementwise (field: UnitName, value: unknown, salts: Record<string, s
   return salts === undefined ? isLinkList(value) : salts[field.path] === undefined
 }
 
-/** Adds the elements of a list of links; in a redacted copy they map in order to the disclosed positions. */
+/** Adds the elements of a list of links. In a redacted copy they map in order to the disclosed positions. */
 function addElements (units: Units, salts: Record<string, string> | undefined, field: UnitName, value: unknown, elements: Map<string, number[]> | undefined): void {
   if (salts === undefined) {
     (value as string[]).forEach((element, i) => addUnit(units, undefined, elementUnit(field, i), element))
@@ -184,8 +184,8 @@ function addElements (units: Units, salts: Record<string, string> | undefined, f
 
 /**
  * Original positions of the disclosed elements of every list of links, ascending, keyed by the
- * field's path. One pass over the salts for the whole record: a pass per field would let a copy
- * of a thousand one-element lists cost a million path tests.
+ * field's path. It makes one pass over the salts for the whole record, because a pass per field
+ * would let a copy of a thousand one-element lists cost a million path tests.
  */
 function elementIndexes (salts: Record<string, string>): Map<string, number[]> {
   const byField = new Map<string, number[]>()
@@ -204,7 +204,7 @@ function elementIndexes (salts: Record<string, string>): Map<string, number[]> {
   return byField
 }
 
-/** One JSON Pointer reference token with its leading slash (RFC 6901). */
+/** Returns the JSON Pointer reference token of `name` with its leading slash (RFC 6901). */
 function tokenOf (name: string): string {
   return name.includes('~') || name.includes('/') ? '/' + name.replaceAll('~', '~0').replaceAll('/', '~1') : '/' + name
 }

@@ -14,11 +14,11 @@ import { disclosureUnits, fixedPaths, isCommittedInClear } from './units.ts'
 export type Removal = string | { field: string, element: unknown }
 
 /**
- * Removes disclosure units from a version 2 signed record: the values leave the record and the
- * signature carries their digests instead, while the originator's proof and batch signature
- * stay, so the copy still verifies and its verifier reports the removed paths. A record that
- * still has its seed gets the salts of its units instead, since the seed would reveal the salts
- * of the removed units. Any holder can do this without a key. Removing a field that is absent,
+ * Removes disclosure units from a version 2 signed record. The values leave the record and the
+ * signature carries their digests instead. The originator's proof and batch signature stay, so
+ * the copy still verifies and its verifier reports the removed paths. A record that still has
+ * its seed gets the salts of its units in place of the seed, because the seed would reveal the
+ * salts of the removed units. Any holder can do this without a key. Removing a field that is absent,
  * or a unit already removed, changes nothing. The input is not changed.
  *
  * @returns the new copy and the paths this call removed.

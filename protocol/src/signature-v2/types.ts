@@ -11,9 +11,9 @@ export const BATCH_SIGNATURE_TYP = 'nfp-batch+jws'
 export const SEED_BYTES = 16
 
 /**
- * Salt length in bytes: 144 bits, at least 128 so that a removed value cannot be found by
- * hashing guesses, and a multiple of 3 so that each salt is exactly 24 base64url characters and
- * the salts of a record can be cut from one base64url string.
+ * Salt length in bytes (144 bits). It is at least 128 bits, so a removed value cannot be found by
+ * hashing guesses. It is a multiple of 3, so each salt is exactly 24 base64url characters and the
+ * salts of a record can be cut from one base64url string.
  */
 export const SALT_BYTES = 18
 

@@ -88,8 +88,8 @@ export function fixedPaths (type: string): Set<string> {
   let fixed = fixedByType.get(type)
   if (fixed !== undefined) return fixed
   const schema = recordSchemas().get(`urn:ceasefire:schema:${type}`) as { required?: string[] } | undefined
-  // The type comes from a record not yet verified, so only the types with a schema are cached:
-  // a cache entry per unknown name would let a peer fill memory with made-up types.
+  // The type comes from a record not yet verified, so only the types with a schema are cached,
+  // because a cache entry per unknown name would let a peer fill memory with made-up types.
   if (schema === undefined) return CLEAR_PATHS
   fixed = new Set([...ALWAYS_FIXED, ...(schema.required ?? []).map(name => toPointer(name))])
   fixedByType.set(type, fixed)

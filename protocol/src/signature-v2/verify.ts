@@ -29,8 +29,9 @@ export type RecordVerifier = (signed: unknown) => Promise<VerifiedRecord>
 
 // Bounds that keep a hostile envelope from costing more than an honest one.
 const MAX_PROOF_LENGTH = 32
-// Proof nodes kept for the batches verified last, and per batch: enough for the upper levels of
-// a batch of a few thousand records, and about a megabyte at most.
+// Proof nodes kept for the batches verified last, and per batch. Each record adds about half a
+// node from level 2 up, so 512 nodes cover about the first thousand records of a batch, and all
+// batches together take about a megabyte (an estimate, not measured).
 const KNOWN_NODE_BATCHES = 16
 const KNOWN_NODES_PER_BATCH = 512
 const MAX_BATCH_SIZE = 2 ** 20
@@ -83,7 +84,7 @@ export function createRecordVerifier (resolveKey: KeyResolver, options: RecordVe
   // Nodes of proofs checked against a verified root, so later records of a batch stop early.
   const knownNodes = new Map<string, KnownNodes>()
 
-  // Synchronous when the key resolver is and the root is cached, which is the common case: a
+  // Returns a promise only when the key resolver or a WebCrypto check is asynchronous, because a
   // promise per record for nothing to wait on costs more than the rest of the root check.
   const verifyBatchSignature = (jurisdiction: string, batch: string, parsed: ParsedBatch, modified: string | undefined): Promise<void> | undefined => {
     // The key is resolved for every record, because its validity depends on the record's time.
@@ -161,7 +162,7 @@ export function createRecordVerifier (resolveKey: KeyResolver, options: RecordVe
     // Read only now: the jurisdiction is committed in clear, so a changed one fails the version
     // hash check above with that check's code, as SPEC section 5.2 orders the checks.
     const jurisdiction = readJurisdiction(record)
-    // The kid is a thumbprint of the key, so a statement verified once needs no second parse.
+    // A statement verified once is cached under its exact JWS text, so it is not parsed again.
     const parsed = verifiedRoots.get(envelope.batch) ?? readBatch(envelope.batch)
     const { statement } = parsed
     if (statement.by !== jurisdiction) {
@@ -199,8 +200,8 @@ function commitmentOf (record: Record<string, unknown>, envelope: EnvelopeV2): s
     return recomputeCommitment(record, envelope)
   } catch (err) {
     if (!(err instanceof RecordNotCanonicalError)) throw err
-    // The message names neither the field nor the id: either may hold the lone surrogate, which
-    // a receipt over the results could not canonicalize either.
+    // The message names neither the field nor the id, because either may contain the lone
+    // surrogate, and a receipt over the results could not canonicalize it either.
     throw new SignatureInvalidError('record has a name or string value with a lone surrogate, so it has no canonical form and its signed bytes cannot be computed', { cause: err })
   }
 }
@@ -229,8 +230,8 @@ interface EnvelopeV2 extends Disclosures {
 
 function readSignatureV2 (signature: Record<string, unknown>): EnvelopeV2 {
   const { batch, index, proof, seed, salts, removed } = signature
-  const invalid = (what: string, field?: string): never => {
-    throw new SignatureDisclosureInvalidError(`version 2 signature is malformed: ${what}`, field === undefined ? undefined : { field })
+  const invalid = (problem: string, field?: string): never => {
+    throw new SignatureDisclosureInvalidError(`version 2 signature is malformed: ${problem}`, field === undefined ? undefined : { field })
   }
   if (typeof batch !== 'string' || !isCompactJws(batch)) invalid('`batch` must be a compact JWS')
   if (!Number.isInteger(index) || (index as number) < 0) invalid('`index` must be a non-negative integer')
@@ -278,7 +279,7 @@ function isCompactJws (text: string): boolean {
   return second > 0 && text.indexOf('.', second + 1) < 0
 }
 
-/** True for strings of 43 base64url characters each: one pattern test over them all, not one per hash. */
+/** Returns true for a list of strings of 43 base64url characters each, with one pattern test over them all. */
 function isHashList (list: unknown[]): boolean {
   for (const item of list) if (typeof item !== 'string' || item.length !== 43) return false
   return BASE64URL_PATTERN.test(list.join(''))
@@ -301,7 +302,7 @@ function readBatch (batch: string): ParsedBatch {
   // No extension may change how the signature is checked (RFC 7515 section 4.1.11, RFC 7797),
   // and SPEC section 5.2 allows no other member, so two nodes agree on every header.
   const extra = Object.keys(header).filter(name => name !== 'alg' && name !== 'kid' && name !== 'typ')
-  if (extra.length > 0) throw new SignatureInvalidError(`batch signature header must hold only \`alg\`, \`kid\` and \`typ\`, got also ${extra.map(name => `\`${name}\``).join(', ')}`)
+  if (extra.length > 0) throw new SignatureInvalidError(`batch signature header must contain only \`alg\`, \`kid\` and \`typ\`, got also ${extra.map(name => `\`${name}\``).join(', ')}`)
   const { by, root, size, at } = isPlainObject(payload) ? payload : {}
   if (typeof by !== 'string' || typeof root !== 'string' || !DIGEST_PATTERN.test(root) || typeof at !== 'string' ||
       !Number.isInteger(size) || (size as number) < 1 || (size as number) > MAX_BATCH_SIZE) {

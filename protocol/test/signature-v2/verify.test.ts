@@ -211,7 +211,7 @@ t.test('hostile envelopes are bounded', async t => {
   await t.rejects(verify(notObject), { code: 'ERR_SIG_DISCLOSURE_INVALID' }, 'salts that are no object')
 })
 
-t.test('later records of a batch reuse checked proof nodes, and a changed proof still fails', async t => {
+t.test('known proof nodes reused, changed proof fails', async t => {
   const batch = await signBatch(Array.from({ length: 16 }, (_, i) => listingDraft(`nodes-${i}`)))
   const verify = createRecordVerifier(signer.resolve)
   for (const signed of batch) await verify(wire(signed))

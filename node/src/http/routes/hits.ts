@@ -97,7 +97,7 @@ export function hitRoutes (hits: HitService): FastifyPluginAsyncTypebox {
     app.get('/hits/index', {
       schema: {
         summary: 'Report whether the hit index is ready, and the key epoch and filter version of each identifier type',
-        description: 'While `building` is true (filters still loading, or a rebuild under a new policy module running), members get ERR_HIT_INDEX_BUILDING for their hit queries.',
+        description: 'While `building` is true (filters still loading, a rebuild under a new policy module running, or a rebuild that failed since the last start), members get ERR_HIT_INDEX_BUILDING for their hit queries.',
         tags: ['hits'],
         response: {
           200: Type.Object({
