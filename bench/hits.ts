@@ -97,7 +97,7 @@ async function localLookup (entries: number): Promise<{ rows: string[][], lookup
   await index.loaded()
   const buildS = (performance.now() - loadStart) / 1000
   const size = await index.size('firearm-serial')
-  if (size !== entries) throw new Error(`index holds ${size} entries, expected ${entries}`)
+  if (size !== entries) throw new Error(`hit index contains ${size} entries, expected ${entries}`)
 
   const missing = Array.from({ length: 1000 }, () => randomBytes(32).toString('hex'))
   const filter = new Set<string>()
@@ -118,7 +118,7 @@ async function localLookup (entries: number): Promise<{ rows: string[][], lookup
   // Lookups are awaited and a held token reads LevelDB, so they get fewer calls.
   const hitLookup = await meanPerAwaitedCall(LOOKUP_CALLS, async i => await index.lookup('firearm-serial', tokens[i % tokens.length]!))
   const missLookup = await meanPerAwaitedCall(LOOKUP_CALLS, async i => await index.lookup('firearm-serial', missing[i % missing.length]!))
-  // Half the probes are tags the filter holds, so the test cannot be answered without a look.
+  // Half the probes are tags the filter contains, so every test must search the set.
   const probes = [...Array.from(filter).slice(0, 500), ...missing.slice(0, 500).map(token => token.slice(0, 10))]
   const filterTest = meanPerCall(calls, i => filter.has(probes[i % probes.length]!))
   const mapGet = meanPerCall(calls, i => plain.get(plainKeys[i % plainKeys.length]!))

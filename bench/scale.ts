@@ -54,8 +54,8 @@ async function measureStart (records: number, log: (line: string) => void): Prom
     }
     const seedSeconds = (performance.now() - seeded) / 1000
 
-    // The first start after seeding builds the hit index over every record after start; the
-    // restart measured below must not pay for it, so the build ends first.
+    // The first start after seeding builds the hit index over every record in the background.
+    // The restart measured below must not pay for that build, so it ends first.
     const first = performance.now()
     await se.start()
     const firstStartMs = performance.now() - first
@@ -315,10 +315,10 @@ function startupLines (records: number, empty: StartFigures, full: StartFigures)
     "compiled once, then read from Node's compile cache), compiling the policy rules, opening the",
     'libp2p host and registering the routes. Most JSON schemas are compiled on first use.',
     '',
-    'Memory after start grows with the background work, which streams: the audit check reads 500',
-    'entries at a time and keeps only the running hash, and the hit index keeps its filter tags and',
+    'Memory after start grows with the background work, which streams. The audit check reads 500',
+    'entries at a time and keeps only the running hash. The hit index keeps its filter tags and',
     '48-bit token prefixes in sorted typed arrays (about 16 bytes per entry) with the tokens in LevelDB.',
-    'Mapped files are the node binary and LevelDB table files; LevelDB maps each open table file and',
+    'Mapped files are the node binary and LevelDB table files. LevelDB maps each open table file and',
     'keeps at most 64 open, so table pages stay near 130 MiB. They are clean page cache that the',
     'kernel can drop and read again, but they count as RSS while mapped.',
     '',
