@@ -29,7 +29,7 @@ import { count, describeMachine, mib, ms, printSection, quantile, today, writeSe
 const SECTION = 'scale'
 const AIM_START_MS = 2000
 const AIM_RSS_MB = 400
-/** Time the hit index build after the first start on a seeded store gets, since it decides every record. */
+/** Maximum wait for the hit index build after the first start on a seeded store, which decides every record again. */
 const INDEX_BUILD_TIMEOUT_MS = 1_800_000
 
 /** Thirty EU and EEA jurisdictions; those without a module in policies/ get a stand-in that only extends the EU base. */
@@ -62,7 +62,7 @@ async function measureStart (records: number, log: (line: string) => void): Prom
     for (;;) {
       const index = await se.request<{ building: boolean }>('GET', '/hits/index')
       if (!index.building) break
-      if (performance.now() - first > INDEX_BUILD_TIMEOUT_MS) throw new Error(`hit index of ${count(records)} records not built within ${INDEX_BUILD_TIMEOUT_MS / 1000} s`)
+      if (performance.now() - first > INDEX_BUILD_TIMEOUT_MS) throw new Error(`hit index build over ${count(records)} records timed out after ${INDEX_BUILD_TIMEOUT_MS / 1000} s`)
       await new Promise(resolve => setTimeout(resolve, 500))
     }
     const indexBuildMs = performance.now() - first
@@ -234,14 +234,14 @@ function federationLines (federation: FederationFigures): string[] {
  * next one, for a run with `--no-startup` or `--no-federation`. The part gets a note that it is
  * kept. A section without that part gives nothing.
  */
-function keptLines (heading: string, flag: string): string[] {
+function keptPart (heading: string, flag: string): string[] {
   const doc = readFileSync(new URL('../docs/benchmarks.md', import.meta.url), 'utf8')
   const section = doc.slice(doc.indexOf(`<!-- ${SECTION}:start -->`), doc.indexOf(`<!-- ${SECTION}:end -->`))
   const from = section.indexOf(heading)
   if (from < 0) return []
   const next = section.indexOf('\n### ', from + heading.length)
   const kept = section.slice(from, next < 0 ? undefined : next).trimEnd().split('\n')
-  // A part kept once already carries its note; otherwise the note names the run it comes from.
+  // A part kept once already carries its note. Otherwise the note names the run it comes from.
   if (kept[2]?.startsWith('This part was not run with') === true) return [...kept, '']
   const earlier = /^Measured (\S+) with (`[^`]+`)/m.exec(section)
   const note = `This part was not run with the other figures of this section (\`${flag}\`); it is kept from the earlier run of this benchmark${earlier === null ? '' : `, measured ${earlier[1]} with ${earlier[2]}`}.`
@@ -264,7 +264,7 @@ async function main (): Promise<void> {
 
   let startup: string[]
   if (values['no-startup'] === true) {
-    startup = keptLines('### Start-up and memory with', '--no-startup')
+    startup = keptPart('### Start-up and memory with', '--no-startup')
   } else {
     log('start-up with an empty store (baseline)')
     const empty = await measureStart(0, log)
@@ -285,7 +285,7 @@ async function main (): Promise<void> {
     `Machine: ${describeMachine()}.`,
     '',
     ...startup,
-    ...(federation === undefined ? keptLines('### A federation of', '--no-federation') : federationLines(federation))
+    ...(federation === undefined ? keptPart('### A federation of', '--no-federation') : federationLines(federation))
   ]
   printSection(lines)
   if (values.write === true) writeSection(SECTION, lines)

@@ -205,8 +205,8 @@ t.test('idle request stream times out', async t => {
 })
 
 t.test('stop signs a last head', async t => {
-  // Read before the commit: the periodic signer (every 150 ms here) may cover the new entry
-  // before stop does, and the test must not depend on which of them signs it.
+  // The head is read before the commit. The periodic signer (every 150 ms here) may cover the
+  // new entry before stop does, and the test must pass whichever of them signs it.
   const before = (await de.heads.status()).own.latest?.seq ?? 0
   await de.store.commit({ audit: [{ event: 'record.created', recordId: 'urn:nfp:de:firearm:s-1' }] })
   await de.heads.stop()

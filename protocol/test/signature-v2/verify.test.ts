@@ -313,7 +313,11 @@ t.test('fast commitment equals the canonical committed object', async t => {
     if (name === 'offers') return (value as string[]).map((v, i) => [`${path}/${i}`, v])
     return [[path, value]]
   })
-  units.sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0)
+  // Paths sort by UTF-16 code units, as RFC 8785 sorts member names.
+  units.sort(([a], [b]) => {
+    if (a === b) return 0
+    return a < b ? -1 : 1
+  })
   const salted = units.filter(([path]) => !clear.has(path))
   const salts = deriveSalts(seed, salted.length)
   const object: Record<string, unknown> = Object.fromEntries(units)
